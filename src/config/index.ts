@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { checkClerkJwtKey } from './clerk-key';
+import { commaList, httpUrl, parseEnv, port } from './env';
+
+export { ConfigError } from './env';
+
+const Schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PORT: port(3000),
+    PUBLIC_BASE_URL: httpUrl.optional(),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('carbonplan'),
+    CLERK_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_/, 'must start with pk_test_ or pk_live_').optional(),
+    CLERK_SECRET_KEY: z.string().min(1).optional(),
+    CLERK_JWT_KEY: z.string().optional(),
+    CLERK_AUTHORIZED_PARTIES: commaList,
+    CORS_ORIGINS: commaList,
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    RATE_LIMIT_API_PER_MINUTE: z.coerce.number().int().min(1).default(100),
+    RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+    OPENAI_BASE_URL: httpUrl.default('https://api.openai.com'),
+    ANTHROPIC_BASE_URL: httpUrl.default('https://api.anthropic.com'),
+    OPENROUTER_BASE_URL: httpUrl.default('https://openrouter.ai/api'),
+    PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    STRIPE_SECRET_KEY: z.string().optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().optional(),
+    STRIPE_API_BASE_URL: httpUrl.optional(),
+    AWS_REGION: z.string().default('us-east-1'),
+    AWS_ENDPOINT_URL: httpUrl.optional(),
+    S3_BUCKET: z.string().default('carbonplan-local'),
+    SECRETS_BACKEND: z.enum(['aws', 'local']).default('local'),
+    SECRETS_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/, 'letters, digits and /_+=.@- only').default('carbonplan/dev'),
+    SECRETS_LOCAL_DIR: z.string().default('.data/secrets'),
+    SECRETS_MASTER_KEY: z.string().optional(),
+    BACKFILL_DAYS: z.coerce.number().int().min(0).max(90).default(30),
+  })
+  .superRefine((env, ctx) => {
+    const clerkSet = [env.CLERK_PUBLISHABLE_KEY, env.CLERK_SECRET_KEY, env.CLERK_JWT_KEY].filter(Boolean).length;
+    if (clerkSet > 0 && clerkSet < 3) {
+      for (const name of ['CLERK_PUBLISHABLE_KEY', 'CLERK_SECRET_KEY', 'CLERK_JWT_KEY'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when Clerk is configured (set all three, or none to accept API keys only)' });
+      }
+    }
+    if (env.CLERK_JWT_KEY) {
+      const problem = checkClerkJwtKey(env.CLERK_JWT_KEY);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['CLERK_JWT_KEY'], message: problem });
+    }
+    if (env.SECRETS_BACKEND === 'local') {
+      const key = env.SECRETS_MASTER_KEY ? Buffer.from(env.SECRETS_MASTER_KEY, 'base64') : undefined;
+      if (!key || key.length !== 32) ctx.addIssue({ code: 'custom', path: ['SECRETS_MASTER_KEY'], message: 'required with SECRETS_BACKEND=local: 32 random bytes, base64 (openssl rand -base64 32)' });
+    }
+  });
+
+type Env = z.infer<typeof Schema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  port: number;
+  publicBaseUrl?: string;
+  database: { url: string; poolSize: number };
+  temporal: { address: string; namespace: string; taskQueue: string };
+  clerk?: { publishableKey: string; secretKey: string; jwtKey: string; authorizedParties: string[] };
+  http: { corsOrigins: string[]; trustProxyHops: number; apiRatePerMinute: number; publicRatePerMinute: number };
+  providers: { openaiBaseUrl: string; anthropicBaseUrl: string; openrouterBaseUrl: string; timeoutMs: number };
+  stripe: { secretKey?: string; webhookSecret?: string; apiBaseUrl?: string };
+  aws: { region: string; endpoint?: string; s3Bucket: string };
+  secrets: { backend: 'aws' | 'local'; prefix: string; localDir: string; masterKey?: Buffer };
+  polling: { backfillDays: number };
+}
+
+/** Parses every setting once; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = parseEnv(Schema, env);
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    clerk: e.CLERK_JWT_KEY
+      ? { publishableKey: e.CLERK_PUBLISHABLE_KEY!, secretKey: e.CLERK_SECRET_KEY!, jwtKey: e.CLERK_JWT_KEY.replace(/\\n/g, '\n'), authorizedParties: e.CLERK_AUTHORIZED_PARTIES }
+      : undefined,
+    http: { corsOrigins: e.CORS_ORIGINS, trustProxyHops: e.TRUST_PROXY_HOPS, apiRatePerMinute: e.RATE_LIMIT_API_PER_MINUTE, publicRatePerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE },
+    providers: { openaiBaseUrl: e.OPENAI_BASE_URL, anthropicBaseUrl: e.ANTHROPIC_BASE_URL, openrouterBaseUrl: e.OPENROUTER_BASE_URL, timeoutMs: e.PROVIDER_TIMEOUT_MS },
+    stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBaseUrl: e.STRIPE_API_BASE_URL },
+    aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL, s3Bucket: e.S3_BUCKET },
+    secrets: { backend: e.SECRETS_BACKEND, prefix: e.SECRETS_PREFIX, localDir: e.SECRETS_LOCAL_DIR, masterKey: e.SECRETS_MASTER_KEY ? Buffer.from(e.SECRETS_MASTER_KEY, 'base64') : undefined },
+    polling: { backfillDays: e.BACKFILL_DAYS },
+  };
+}

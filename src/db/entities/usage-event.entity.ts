@@ -1,0 +1,30 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * One row per (connection, model, bucket, grouping). Token counts are int8, which node-postgres returns as
+ * strings. The id is a bigint identity rather than a UUID: this is the one table that grows to tens of
+ * millions of rows, and a sequential key keeps its indexes small and inserts append-only.
+ */
+@Entity({ name: 'usage_events' })
+export class UsageEventEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' }) id: string;
+  @Column({ name: 'org_id', type: 'uuid' }) orgId: string;
+  @Column({ name: 'connection_id', type: 'uuid' }) connectionId: string;
+  @Column({ name: 'project_id', type: 'uuid' }) projectId: string;
+  @Column({ type: 'text' }) provider: string;
+  @Column({ type: 'text' }) model: string;
+  @Column({ name: 'bucket_start', type: 'timestamptz' }) bucketStart: Date;
+  @Column({ name: 'bucket_end', type: 'timestamptz' }) bucketEnd: Date;
+  @Column({ type: 'text', default: '' }) grouping: string;
+  @Column({ name: 'input_uncached', type: 'bigint', default: 0 }) inputUncached: string;
+  @Column({ name: 'input_cache_write', type: 'bigint', default: 0 }) inputCacheWrite: string;
+  @Column({ name: 'input_cache_read', type: 'bigint', default: 0 }) inputCacheRead: string;
+  @Column({ name: 'output_tokens', type: 'bigint', default: 0 }) outputTokens: string;
+  @Column({ name: 'reasoning_tokens', type: 'bigint', default: 0 }) reasoningTokens: string;
+  @Column({ type: 'bigint', nullable: true }) requests: string | null;
+  /** SHA-256 over connection, model, bucket bounds and grouping. */
+  @Column({ name: 'idempotency_key', type: 'bytea', unique: true }) idempotencyKey: Buffer;
+  @Column({ type: 'int', default: 1 }) revision: number;
+  @Column({ name: 'first_seen_at', type: 'timestamptz', default: () => 'now()' }) firstSeenAt: Date;
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt: Date;
+}
