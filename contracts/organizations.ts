@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { IsoDateTime, Uuid, page } from './common';
+
+export const Plan = z.enum(['free', 'pro', 'enterprise']);
+export type Plan = z.infer<typeof Plan>;
+
+export const Organization = z.object({ id: Uuid, clerkOrgId: z.string(), name: z.string(), plan: Plan, createdAt: IsoDateTime });
+export type Organization = z.infer<typeof Organization>;
+
+export const Caller = z.object({
+  type: z.enum(['user', 'api_key']),
+  /** Clerk user id for a session token; the API key id for a key. */
+  id: z.string(),
+  role: z.string().nullable(),
+});
+export type Caller = z.infer<typeof Caller>;
+
+export const MeResponse = z.object({ organization: Organization, caller: Caller });
+export type MeResponse = z.infer<typeof MeResponse>;
+
+export const ApiKey = z.object({
+  id: Uuid,
+  name: z.string(),
+  prefix: z.string().describe('first characters of the key, safe to display'),
+  createdAt: IsoDateTime,
+  lastUsedAt: IsoDateTime.nullable(),
+  revokedAt: IsoDateTime.nullable(),
+});
+export type ApiKey = z.infer<typeof ApiKey>;
+
+export const CreateApiKeyRequest = z.object({
+  name: z.string().trim().min(1).max(80),
+  environment: z.enum(['live', 'test']).default('live'),
+}).strict();
+export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
+
+export const CreateApiKeyResponse = ApiKey.extend({
+  key: z.string().describe('the secret key; shown only in this response'),
+});
+export type CreateApiKeyResponse = z.infer<typeof CreateApiKeyResponse>;
+
+export const ApiKeyList = page(ApiKey);
+export type ApiKeyList = z.infer<typeof ApiKeyList>;

@@ -1,0 +1,62 @@
+import cors from 'cors';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { AppError } from '../errors';
+import type { AppDeps } from './deps';
+import { docsRouter } from './docs';
+import { authenticate } from './middleware/authenticate';
+import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { httpMetrics } from './middleware/metrics';
+import { byClientIp, byOrganization, createLimiter } from './middleware/rate-limit';
+import { requestContext } from './middleware/request-context';
+import { buildOpenApiDocument } from './openapi';
+import { parsePart, type RouteSpec } from './route';
+import { ROUTES } from './routes';
+
+const BODY_LIMIT = '1mb';
+
+function mountRoute(app: Express, route: RouteSpec, deps: AppDeps): void {
+  if ((route.auth === 'organization') !== route.path.startsWith('/api/v1/')) throw new Error(`route ${route.path}: organization routes live under /api/v1`);
+  app[route.method](route.path, async (req: Request, res: Response) => {
+    const params = parsePart('params', route.params, req.params);
+    const query = parsePart('query', route.query, req.query);
+    const body = parsePart('body', route.body, req.body);
+    const result = await route.handler({ params, query, body, auth: req.auth!, deps, req, res });
+    if (result !== undefined && !res.headersSent) res.status(route.response.status).json(result);
+  });
+}
+
+/** The Express app: request id and logs, security headers, auth and limits by prefix, routes, one error body. */
+export function createApp(deps: AppDeps, routes: RouteSpec[] = ROUTES): Express {
+  const { config } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxyHops);
+  app.set('query parser', 'simple');
+
+  app.use(requestContext(deps.logger));
+  app.use(httpMetrics(deps.metrics));
+  app.use(helmet());
+  app.use(cors({ origin: config.http.corsOrigins, exposedHeaders: ['x-request-id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'] }));
+  app.use(express.json({ limit: BODY_LIMIT }));
+  // Write endpoints take JSON only; anything else with a body is a client mistake, not a 500.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (req.headers['content-length'] && req.headers['content-length'] !== '0' && !req.is('application/json') && ['POST', 'PUT', 'PATCH'].includes(req.method)) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+    }
+    next();
+  });
+
+  const openApi = buildOpenApiDocument(routes, config.publicBaseUrl);
+  app.get('/openapi.json', (_req, res) => { res.json(openApi); });
+  app.use(docsRouter());
+  app.get('/metrics', async (_req, res) => { res.type(deps.metrics.contentType).send(await deps.metrics.metrics()); });
+
+  app.use('/api/v1', authenticate(config, deps.services), createLimiter({ name: 'api', perMinute: config.http.apiRatePerMinute, key: byOrganization }));
+  app.use('/public', createLimiter({ name: 'public', perMinute: config.http.publicRatePerMinute, key: byClientIp }));
+  for (const route of routes) mountRoute(app, route, deps);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,48 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { ErrorBody } from '../../contracts/errors';
+import type { RouteSpec } from './route';
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input (the error names the field)', 401: 'Missing, invalid, expired or revoked credentials',
+  403: 'No active organization, or the plan does not include this', 404: 'Not found (or belongs to another organization)',
+  409: 'Conflicts with the current state', 413: 'Body larger than 1 MB', 422: 'The provider rejected the key',
+  429: 'Rate limited: see Retry-After', 502: 'The provider could not be reached', 503: 'A dependency is down',
+};
+
+const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z_]+)/g, '{$1}');
+
+/** The OpenAPI 3.1 document, generated from the same zod contracts the routes validate with. */
+export function buildOpenApiDocument(routes: RouteSpec[], serverUrl?: string): object {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http', scheme: 'bearer', description: 'A Clerk session token, or an organization API key (cp_live_… / cp_test_…)',
+  });
+  const errorContent = { 'application/json': { schema: ErrorBody } };
+  for (const route of routes) {
+    const statuses = new Set([400, ...(route.auth === 'organization' ? [401, 403, 429] : []), ...(route.errors ?? [])]);
+    registry.registerPath({
+      method: route.method,
+      path: toOpenApiPath(route.path),
+      summary: route.summary,
+      tags: [route.tag],
+      security: route.auth === 'organization' ? [{ bearer: [] }] : [],
+      request: {
+        params: route.params as never,
+        query: route.query as never,
+        body: route.body ? { content: { 'application/json': { schema: route.body } } } : undefined,
+      },
+      responses: {
+        [route.response.status]: {
+          description: route.response.description ?? 'OK',
+          content: route.response.schema ? { [route.response.contentType ?? 'application/json']: { schema: route.response.schema } } : undefined,
+        },
+        ...Object.fromEntries([...statuses].sort().map((s) => [s, { description: ERROR_DESCRIPTIONS[s] ?? 'Error', content: errorContent }])),
+      },
+    });
+  }
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'CarbonPlan API', version: '1.0.0', description: 'Energy and CO2e of your AI usage, with signed carbon receipts.' },
+    servers: serverUrl ? [{ url: serverUrl }] : [],
+  });
+}

@@ -1,0 +1,69 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { ApiKey, CreateApiKeyRequest, CreateApiKeyResponse } from '../../contracts/organizations';
+import { ApiKeyEntity, OrganizationEntity } from '../db/entities';
+import { notFound } from '../errors';
+import { decodeCursor, toPage } from './pagination';
+
+const KEY_PATTERN = /^cp_(live|test)_[A-Za-z0-9_-]{43}$/;
+/** last_used_at is advisory; writing it on every request would turn reads into writes. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export const isApiKeyToken = (token: string) => token.startsWith('cp_live_') || token.startsWith('cp_test_');
+const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+function toContract(row: ApiKeyEntity): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+/** Organization API keys: stored as SHA-256 hashes, the secret is returned once. */
+export class ApiKeyService {
+  constructor(private readonly ds: DataSource, private readonly now: () => Date = () => new Date()) {}
+
+  async create(orgId: string, input: CreateApiKeyRequest, createdBy: string | null): Promise<CreateApiKeyResponse> {
+    const key = `cp_${input.environment}_${randomBytes(32).toString('base64url')}`;
+    const row = await this.ds.getRepository(ApiKeyEntity).save({
+      orgId, name: input.name, prefix: key.slice(0, 12), keyHash: hashKey(key), createdBy, lastUsedAt: null, revokedAt: null,
+    });
+    return { ...toContract(row), key };
+  }
+
+  async list(orgId: string, limit: number, cursor?: string): Promise<{ data: ApiKey[]; nextCursor: string | null }> {
+    const after = decodeCursor(cursor);
+    const qb = this.ds.getRepository(ApiKeyEntity).createQueryBuilder('k').where('k.org_id = :orgId', { orgId });
+    if (after) qb.andWhere('(k.created_at, k.id) > (:at, :id)', { at: after.createdAt, id: after.id });
+    const rows = await qb.orderBy('k.created_at', 'ASC').addOrderBy('k.id', 'ASC').limit(limit + 1).getMany();
+    return toPage(rows, limit, toContract);
+  }
+
+  /** Revoking is idempotent; another organization's key id is "not found". */
+  async revoke(orgId: string, id: string): Promise<ApiKey> {
+    const repo = this.ds.getRepository(ApiKeyEntity);
+    const row = await repo.findOneBy({ id, orgId });
+    if (!row) throw notFound('API key');
+    if (!row.revokedAt) {
+      row.revokedAt = this.now();
+      await repo.update({ id, orgId }, { revokedAt: row.revokedAt });
+    }
+    return toContract(row);
+  }
+
+  /** The active key and its organization, or undefined for an unknown, malformed or revoked key. */
+  async authenticate(token: string): Promise<{ key: ApiKeyEntity; org: OrganizationEntity } | undefined> {
+    if (!KEY_PATTERN.test(token)) return undefined;
+    const key = await this.ds.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hashKey(token) }, relations: { org: true } });
+    if (!key || key.revokedAt || !key.org) return undefined;
+    const now = this.now();
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await this.ds.getRepository(ApiKeyEntity).update({ id: key.id }, { lastUsedAt: now });
+    }
+    return { key, org: key.org };
+  }
+}

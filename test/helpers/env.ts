@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config';
+import { TEST_AUTHORIZED_PARTY, TEST_PUBLISHABLE_KEY, type ClerkTestKeys } from './clerk';
+
+/** The environment a test stack runs with: the run's services (from global setup) plus test-only keys. */
+export function testEnv(overrides: Record<string, string | undefined> = {}, clerk?: ClerkTestKeys): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: process.env.DATABASE_URL,
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
+    AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL,
+    AWS_REGION: 'us-east-1',
+    SECRETS_BACKEND: 'local',
+    SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
+    SECRETS_LOCAL_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'carbonplan-secrets-')),
+    ...(clerk
+      ? { CLERK_PUBLISHABLE_KEY: TEST_PUBLISHABLE_KEY, CLERK_SECRET_KEY: 'sk_test_dummy', CLERK_JWT_KEY: clerk.publicKeyPem, CLERK_AUTHORIZED_PARTIES: TEST_AUTHORIZED_PARTY }
+      : {}),
+    ...overrides,
+  };
+}
+
+export function testConfig(overrides: Record<string, string | undefined> = {}, clerk?: ClerkTestKeys): Config {
+  return loadConfig(testEnv(overrides, clerk));
+}
