@@ -9,7 +9,8 @@ export function createMetricsRegistry(): Registry {
 
 /** HTTP latency by method, matched route (not raw URL: ids would explode cardinality) and status. */
 export function httpMetrics(registry: Registry) {
-  const histogram = new Histogram({
+  const existing = registry.getSingleMetric('http_request_duration_seconds') as Histogram | undefined;
+  const histogram = existing ?? new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency',
     labelNames: ['method', 'route', 'status'],

@@ -18,7 +18,7 @@ export function requestContext(logger: Logger) {
       res.setHeader('x-request-id', id);
       return id;
     },
-    customAttributeKeys: { reqId: 'requestId' },
+    customProps: (req: IncomingMessage) => ({ requestId: (req as IncomingMessage & { id: string }).id }),
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     serializers: {
       // Never log credentials: only method, url and id of the request.

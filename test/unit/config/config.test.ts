@@ -1,0 +1,51 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig } from '../../../src/config';
+
+const base = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db', SECRETS_MASTER_KEY: randomBytes(32).toString('base64') };
+const pem = (bits: number) => generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+function errorOf(env: NodeJS.ProcessEnv): string {
+  try { loadConfig(env); } catch (err) { expect(err).toBeInstanceOf(ConfigError); return (err as Error).message; }
+  throw new Error('expected loadConfig to fail');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults for an embedded local setup', () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({
+      port: 3000,
+      temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'carbonplan' },
+      providers: { openaiBaseUrl: 'https://api.openai.com', anthropicBaseUrl: 'https://api.anthropic.com', openrouterBaseUrl: 'https://openrouter.ai/api' },
+      secrets: { backend: 'local' },
+      polling: { backfillDays: 30 },
+    });
+    expect(config.clerk).toBeUndefined();
+  });
+
+  it('names a missing DATABASE_URL', () => {
+    expect(errorOf({ SECRETS_MASTER_KEY: base.SECRETS_MASTER_KEY })).toMatch(/DATABASE_URL/);
+  });
+
+  it('names every bad variable at once', () => {
+    const message = errorOf({ ...base, PORT: 'eighty', TEMPORAL_ADDRESS: 'no-port', OPENAI_BASE_URL: 'ftp://x', SECRETS_BACKEND: 'vault' });
+    for (const name of ['PORT', 'TEMPORAL_ADDRESS', 'OPENAI_BASE_URL', 'SECRETS_BACKEND']) expect(message).toContain(name);
+    expect(message).toContain('.env.example');
+  });
+
+  it('requires a 32-byte master key for the local secret store', () => {
+    expect(errorOf({ DATABASE_URL: base.DATABASE_URL, SECRETS_MASTER_KEY: 'c2hvcnQ=' })).toMatch(/SECRETS_MASTER_KEY: required with SECRETS_BACKEND=local/);
+    expect(() => loadConfig({ DATABASE_URL: base.DATABASE_URL, SECRETS_BACKEND: 'aws' })).not.toThrow();
+  });
+
+  it('requires all three Clerk settings together and a usable JWT key', () => {
+    expect(errorOf({ ...base, CLERK_JWT_KEY: pem(2048) })).toMatch(/CLERK_PUBLISHABLE_KEY.*\n.*CLERK_SECRET_KEY|CLERK_SECRET_KEY/);
+    const clerk = { CLERK_PUBLISHABLE_KEY: 'pk_test_abc', CLERK_SECRET_KEY: 'sk_test_x' };
+    expect(errorOf({ ...base, ...clerk, CLERK_JWT_KEY: 'not a pem' })).toMatch(/CLERK_JWT_KEY: is not a PEM public key/);
+    expect(loadConfig({ ...base, ...clerk, CLERK_JWT_KEY: pem(2048), CLERK_AUTHORIZED_PARTIES: 'https://a.example, https://b.example' }).clerk)
+      .toMatchObject({ authorizedParties: ['https://a.example', 'https://b.example'] });
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ ...base, PORT: '', STRIPE_SECRET_KEY: '' }).port).toBe(3000);
+  });
+});
