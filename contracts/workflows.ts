@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { Provider } from './usage';
+
+export const ConnectionRunStatus = z.enum(['active', 'paused', 'failed']);
+export type ConnectionRunStatus = z.infer<typeof ConnectionRunStatus>;
+
+export const LastError = z.object({ code: z.string(), message: z.string(), at: z.string() });
+export type LastError = z.infer<typeof LastError>;
+
+/** Input of `connection:{id}`, and the state carried through continue-as-new. */
+export const ConnectionWorkflowInput = z.object({
+  connectionId: z.uuid(),
+  orgId: z.uuid(),
+  provider: Provider,
+  status: ConnectionRunStatus.default('active'),
+  strikes: z.number().int().min(0).default(0),
+  lastError: LastError.nullable().default(null),
+  /** Polls completed by earlier runs; lets tests and operators see progress across continue-as-new. */
+  pollCount: z.number().int().min(0).default(0),
+  requestId: z.string().optional(),
+});
+export type ConnectionWorkflowInput = z.input<typeof ConnectionWorkflowInput>;
+
+/** What the `status` query answers. */
+export const ConnectionWorkflowState = z.object({
+  status: ConnectionRunStatus,
+  strikes: z.number().int(),
+  lastError: LastError.nullable(),
+  pollCount: z.number().int(),
+  cursor: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  nextPollAt: z.string().nullable(),
+});
+export type ConnectionWorkflowState = z.infer<typeof ConnectionWorkflowState>;
+
+export const SyncNowSignal = z.object({ requestId: z.string().optional() });
+export type SyncNowSignal = z.infer<typeof SyncNowSignal>;
+
+/** Result of one poll activity: small, so workflow history stays small. */
+export const PollResult = z.object({ cursor: z.string(), buckets: z.number().int(), changed: z.number().int(), at: z.string() });
+export type PollResult = z.infer<typeof PollResult>;
+
+/** Failure types the poll activity throws as ApplicationFailure `type`; the workflow decides strikes from them. */
+export const PollFailureType = {
+  /** 401/403/wrong key type: the key will never work; all five strikes at once. */
+  credentialRejected: 'CredentialRejected',
+  /** Quota or billing: a person must act; the connection fails at once too. */
+  needsUserAction: 'NeedsUserAction',
+  /** Our request or parser is wrong (400/404/schema): not retried, one strike. */
+  providerPermanent: 'ProviderPermanent',
+  /** Network, timeout, 408/409/429/5xx: retried by the activity retry policy. */
+  providerTransient: 'ProviderTransient',
+  /** The connection row or its secret is gone. */
+  connectionGone: 'ConnectionGone',
+} as const;
+
+export const MAX_STRIKES = 5;
+
+export const ReconciliationInput = z.object({ windowHours: z.number().int().min(1).max(168).default(24), concurrency: z.number().int().min(1).max(64).default(8) });
+export type ReconciliationInput = z.input<typeof ReconciliationInput>;

@@ -1,0 +1,24 @@
+import type { UsageBucket } from '../../contracts/usage';
+
+/** A normalized hourly bucket with sensible defaults. */
+export function bucket(overrides: Partial<UsageBucket> & { hour?: string } = {}): UsageBucket {
+  const start = new Date(overrides.hour ?? '2026-11-01T00:00:00Z');
+  const { hour: _hour, ...rest } = overrides;
+  return {
+    provider: 'openai', model: 'gpt-4o-2024-08-06', bucketStart: start, bucketEnd: new Date(start.getTime() + 3_600_000), grouping: '',
+    inputUncached: 1000, inputCacheWrite: 0, inputCacheRead: 0, outputTokens: 500, reasoningTokens: 0, requests: 3, unreported: [],
+    ...rest,
+  };
+}
+
+/** A deterministic pseudo-random generator (mulberry32) so generated fixtures are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,132 @@
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '../../../src/db/data-source';
+import { defaultEngine } from '../../../src/emissions';
+import { FactorSetRepository } from '../../../src/services/telemetry/factor-sets';
+import { IngestService } from '../../../src/services/telemetry/ingest.service';
+import { createConnectionRow, createTenant, type TestConnection } from '../../factories/tenants';
+import { bucket, seededRandom } from '../../factories/usage';
+import type { UsageBucket } from '../../../contracts/usage';
+
+let ds: DataSource;
+let ingest: IngestService;
+
+beforeAll(async () => {
+  ds = await createDataSource({ url: process.env.DATABASE_URL!, poolSize: 4 }).initialize();
+  ingest = new IngestService(ds, new FactorSetRepository(ds));
+});
+afterAll(async () => { await ds.destroy(); });
+
+async function newConnection(provider = 'openai'): Promise<TestConnection> {
+  return createConnectionRow(ds, await createTenant(ds), provider);
+}
+
+/** Totals straight from the rollups, the table the dashboard reads. */
+async function rollupTotals(connectionId: string) {
+  const [row] = await ds.query(
+    `SELECT coalesce(sum(input_uncached), 0)::bigint AS iu, coalesce(sum(input_cache_write), 0)::bigint AS icw, coalesce(sum(input_cache_read), 0)::bigint AS icr,
+            coalesce(sum(output_tokens), 0)::bigint AS ot, coalesce(sum(requests), 0)::bigint AS req, coalesce(sum(event_count), 0)::int AS events,
+            coalesce(sum(energy_wh_central), 0) AS ewc, coalesce(sum(co2e_g_high), 0) AS cgh
+     FROM usage_rollups WHERE connection_id = $1`, [connectionId]);
+  return row;
+}
+
+/** The same totals computed independently: the engine over the fixture, no database. */
+function expectedTotals(buckets: UsageBucket[], provider: string) {
+  const sum = (f: (b: UsageBucket) => number) => buckets.reduce((acc, b) => acc + f(b), 0);
+  const engine = defaultEngine();
+  return {
+    iu: String(sum((b) => b.inputUncached)), icw: String(sum((b) => b.inputCacheWrite)), icr: String(sum((b) => b.inputCacheRead)),
+    ot: String(sum((b) => b.outputTokens)), req: String(sum((b) => b.requests ?? 0)), events: buckets.length,
+    ewc: sum((b) => engine.compute({ provider, model: b.model, tokens: b }).energyWh.central),
+    cgh: sum((b) => engine.compute({ provider, model: b.model, tokens: b }).co2eG.high),
+  };
+}
+
+function generate(seed: number, hours: number, models: string[]): UsageBucket[] {
+  const rand = seededRandom(seed);
+  const out: UsageBucket[] = [];
+  for (let h = 0; h < hours; h++) {
+    for (const model of models) {
+      out.push(bucket({
+        hour: new Date(Date.UTC(2026, 9, 1) + h * 3_600_000).toISOString(), model,
+        inputUncached: Math.floor(rand() * 1e6), inputCacheWrite: Math.floor(rand() * 1e4), inputCacheRead: Math.floor(rand() * 1e5),
+        outputTokens: Math.floor(rand() * 2e5), requests: Math.floor(rand() * 100),
+      }));
+    }
+  }
+  return out;
+}
+
+function expectTotals(actual: Record<string, unknown>, expected: ReturnType<typeof expectedTotals>) {
+  expect({ iu: actual.iu, icw: actual.icw, icr: actual.icr, ot: actual.ot, req: actual.req, events: actual.events })
+    .toEqual({ iu: expected.iu, icw: expected.icw, icr: expected.icr, ot: expected.ot, req: expected.req, events: expected.events });
+  expect(Number(actual.ewc)).toBeCloseTo(expected.ewc, 6);
+  expect(Number(actual.cgh)).toBeCloseTo(expected.cgh, 6);
+}
+
+describe('IngestService', () => {
+  it('stores each bucket once with emissions, and rollups equal the independently computed totals', async () => {
+    const conn = await newConnection();
+    const fixture = generate(1, 72, ['gpt-4o-2024-08-06', 'gpt-4o-mini', 'o3-2025-04-16', 'mystery-model']);
+    const result = await ingest.ingest(conn, fixture);
+    expect(result).toMatchObject({ received: fixture.length, inserted: fixture.length, updated: 0, unchanged: 0, factorVersion: '1.0' });
+    expectTotals(await rollupTotals(conn.id), expectedTotals(fixture, 'openai'));
+
+    const [{ events, emissions }] = await ds.query(
+      `SELECT count(DISTINCT e.id)::int AS events, count(em.*)::int AS emissions FROM usage_events e LEFT JOIN event_emissions em ON em.event_id = e.id WHERE e.connection_id = $1`, [conn.id]);
+    expect({ events, emissions }).toEqual({ events: fixture.length, emissions: fixture.length });
+    const [unknown] = await ds.query(`SELECT DISTINCT em.tier FROM event_emissions em JOIN usage_events e ON e.id = em.event_id WHERE e.connection_id = $1 AND e.model = 'mystery-model'`, [conn.id]);
+    expect(unknown.tier).toBe('fallback');
+  });
+
+  it('leaves identical totals when the same batch, or an overlapping window, is ingested again', async () => {
+    const conn = await newConnection();
+    const fixture = generate(2, 48, ['gpt-4.1', 'claude-sonnet-4-20250514']);
+    await ingest.ingest(conn, fixture);
+    const before = await rollupTotals(conn.id);
+    expect(await ingest.ingest(conn, fixture)).toMatchObject({ inserted: 0, updated: 0, unchanged: fixture.length });
+    await ingest.ingest(conn, fixture.slice(20, 70)); // an overlapping re-poll
+    expect(await rollupTotals(conn.id)).toEqual(before);
+    const [{ n, maxRevision }] = await ds.query(`SELECT count(*)::int AS n, max(revision) AS "maxRevision" FROM usage_events WHERE connection_id = $1`, [conn.id]);
+    expect({ n, maxRevision }).toEqual({ n: fixture.length, maxRevision: 1 });
+  });
+
+  it('applies a late correction exactly once and bumps the revision', async () => {
+    const conn = await newConnection();
+    const original = [bucket({ hour: '2026-11-02T05:00:00Z', inputUncached: 1000, outputTokens: 100 }), bucket({ hour: '2026-11-02T06:00:00Z' })];
+    await ingest.ingest(conn, original);
+    const corrected = [{ ...original[0], inputUncached: 4000, outputTokens: 900 }, original[1]];
+    expect(await ingest.ingest(conn, corrected)).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
+    expect(await ingest.ingest(conn, corrected)).toMatchObject({ updated: 0, unchanged: 2 });
+    expectTotals(await rollupTotals(conn.id), expectedTotals(corrected, 'openai'));
+    const [row] = await ds.query(`SELECT revision, input_uncached FROM usage_events WHERE connection_id = $1 AND bucket_start = '2026-11-02T05:00:00Z'`, [conn.id]);
+    expect(row).toEqual({ revision: 2, input_uncached: '4000' });
+  });
+
+  it('keeps totals exact when the same batch is ingested concurrently', async () => {
+    const conn = await newConnection();
+    const fixture = generate(3, 24, ['gpt-4o', 'o4-mini']);
+    await Promise.all([ingest.ingest(conn, fixture), ingest.ingest(conn, fixture), ingest.ingest(conn, fixture)]);
+    expectTotals(await rollupTotals(conn.id), expectedTotals(fixture, 'openai'));
+  });
+
+  it('treats zero-token buckets and a batch repeating a bucket sanely', async () => {
+    const conn = await newConnection('anthropic');
+    const zero = bucket({ provider: 'anthropic', model: 'claude-haiku-4-5', inputUncached: 0, outputTokens: 0, requests: null });
+    const repeated = [bucket({ provider: 'anthropic', hour: '2026-11-03T00:00:00Z', inputUncached: 10 }), bucket({ provider: 'anthropic', hour: '2026-11-03T00:00:00Z', inputUncached: 20 })];
+    const result = await ingest.ingest(conn, [zero, ...repeated]);
+    expect(result).toMatchObject({ received: 3, inserted: 2 });
+    const totals = await rollupTotals(conn.id);
+    expect({ iu: totals.iu, events: totals.events, req: totals.req }).toEqual({ iu: '20', events: 2, req: '3' });
+  });
+
+  it('keeps connections apart even with identical buckets', async () => {
+    const a = await newConnection();
+    const b = await newConnection();
+    const fixture = generate(4, 5, ['gpt-4o']);
+    await ingest.ingest(a, fixture);
+    await ingest.ingest(b, fixture);
+    expect((await rollupTotals(a.id)).events).toBe(5);
+    expect((await rollupTotals(b.id)).events).toBe(5);
+  });
+});

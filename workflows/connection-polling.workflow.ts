@@ -1,0 +1,125 @@
+import {
+  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, proxyActivities,
+  setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import {
+  MAX_STRIKES, PollFailureType, type ConnectionRunStatus, type ConnectionWorkflowInput, type ConnectionWorkflowState,
+  type LastError, type SyncNowSignal,
+} from '../contracts/workflows';
+import type { PollingActivities } from '../activities/polling.activities';
+import { ConnectionStatusKey, StrikesKey } from './search-attributes';
+
+export const syncNowSignal = defineSignal<[SyncNowSignal?]>('syncNow');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const statusQuery = defineQuery<ConnectionWorkflowState>('status');
+
+const { pollConnection } = proxyActivities<PollingActivities>({
+  // A backfill of 30 days is a few dozen provider pages; heartbeats per page let a dead worker be noticed fast.
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '30 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [PollFailureType.credentialRejected, PollFailureType.needsUserAction, PollFailureType.providerPermanent, PollFailureType.connectionGone],
+  },
+});
+const { recordPollFailure, setConnectionStatus } = proxyActivities<PollingActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** A few minutes past the hour: providers publish the last hour's usage with a short delay. */
+const POLL_OFFSET_MS = 5 * 60_000;
+const HOUR_MS = 3_600_000;
+
+function nextPollTime(now: number): number {
+  const next = Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS + POLL_OFFSET_MS;
+  return next - now > HOUR_MS ? next - HOUR_MS : next;
+}
+
+function describeFailure(err: unknown, at: string): { type: string; error: LastError } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Unknown', error: { code: cause.type ?? 'Unknown', message: cause.message, at } };
+  return { type: 'Unknown', error: { code: 'Unknown', message: err instanceof Error ? err.message : String(err), at } };
+}
+
+/**
+ * `connection:{id}`: polls a provider account every hour for as long as the connection exists.
+ * Strikes: a poll that fails after its retries counts one; a rejected key or a quota/billing stop counts all
+ * five. At five the connection is `failed` and the workflow waits for `resume` (sent when the key is replaced).
+ */
+export async function connectionPollingWorkflow(rawInput: ConnectionWorkflowInput): Promise<void> {
+  const input = { status: 'active' as ConnectionRunStatus, strikes: 0, lastError: null as LastError | null, pollCount: 0, ...rawInput };
+  let status = input.status;
+  let strikes = input.strikes;
+  let lastError = input.lastError;
+  let pollCount = input.pollCount;
+  let cursor: string | null = null;
+  let lastSuccessAt: string | null = null;
+  let nextPollAt: number | null = null;
+  let syncRequested = false;
+  let requestId = input.requestId;
+
+  setHandler(syncNowSignal, (signal) => { syncRequested = true; requestId = signal?.requestId; });
+  setHandler(pauseSignal, () => { if (status === 'active') status = 'paused'; });
+  setHandler(resumeSignal, () => { status = 'active'; strikes = 0; syncRequested = true; });
+  setHandler(statusQuery, () => ({ status, strikes, lastError, pollCount, cursor, lastSuccessAt, nextPollAt: nextPollAt ? new Date(nextPollAt).toISOString() : null }));
+
+  const publish = async (persistedStatus: ConnectionRunStatus) => {
+    upsertSearchAttributes([{ key: ConnectionStatusKey, value: persistedStatus }, { key: StrikesKey, value: strikes }]);
+    await setConnectionStatus({ connectionId: input.connectionId, status: persistedStatus, strikes });
+  };
+
+  let persisted: ConnectionRunStatus | null = null;
+  /** Keeps the row in Postgres and the search attributes on the workflow's view of the status. */
+  const syncPersisted = async () => {
+    if (status === persisted) return;
+    await publish(status);
+    persisted = status;
+  };
+
+  for (;;) {
+    await syncPersisted();
+    if (status === 'active') {
+      syncRequested = false;
+      try {
+        const result = await pollConnection({ connectionId: input.connectionId, requestId });
+        cursor = result.cursor;
+        lastSuccessAt = result.at;
+        strikes = 0;
+        lastError = null;
+        upsertSearchAttributes([{ key: StrikesKey, value: 0 }]);
+      } catch (err) {
+        const { type, error } = describeFailure(err, new Date().toISOString());
+        if (type === PollFailureType.connectionGone) return; // deleted under us: nothing left to poll
+        const isImmediate = type === PollFailureType.credentialRejected || type === PollFailureType.needsUserAction;
+        strikes = isImmediate ? MAX_STRIKES : Math.min(strikes + 1, MAX_STRIKES);
+        lastError = error;
+        const hasFailed = strikes >= MAX_STRIKES;
+        await recordPollFailure({ connectionId: input.connectionId, strikes, error, failed: hasFailed });
+        upsertSearchAttributes([{ key: StrikesKey, value: strikes }]);
+        if (hasFailed) { status = 'failed'; persisted = 'failed'; upsertSearchAttributes([{ key: ConnectionStatusKey, value: 'failed' }]); }
+      }
+      pollCount += 1;
+      requestId = undefined;
+    }
+
+    await syncPersisted();
+    if (workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof connectionPollingWorkflow>({ ...input, status, strikes, lastError, pollCount, requestId });
+    }
+
+    if (status === 'active') {
+      const wakeAt = nextPollTime(Date.now());
+      nextPollAt = wakeAt;
+      await condition(() => syncRequested || status !== 'active', wakeAt - Date.now());
+    } else {
+      nextPollAt = null;
+      const waitingIn = status;
+      await condition(() => status !== waitingIn);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+// Everything the worker registers; workflow code is bundled from this file.
+export { connectionPollingWorkflow, pauseSignal, resumeSignal, statusQuery, syncNowSignal } from './connection-polling.workflow';
+export { reconciliationWorkflow } from './reconciliation.workflow';
