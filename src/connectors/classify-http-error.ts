@@ -41,6 +41,8 @@ function classify(provider: Provider, status: number, body: ErrorBodyFields, ret
   if (status === 429) {
     if (isQuota) return ['needs_user_action', 'insufficient_quota'];
     // OpenAI documents that Retry-After is omitted exactly when the 429 needs the customer (quota, billing).
+    // Anthropic and OpenRouter bill through other statuses (OpenRouter: 402), so their 429s are plain rate limits.
+    if (provider !== 'openai') return ['transient', 'rate_limited'];
     return retryAfterMs === undefined ? ['needs_user_action', 'insufficient_quota'] : ['transient', 'rate_limited'];
   }
   if (status >= 500) return ['transient', 'server_error']; // incl. Anthropic 529 and OpenRouter/Cloudflare 524

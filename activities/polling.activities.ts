@@ -1,0 +1,116 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { Provider } from '../contracts/usage';
+import { PollFailureType, type ConnectionRunStatus, type LastError, type PollResult } from '../contracts/workflows';
+import { ProviderError, type Connectors } from '../src/connectors';
+import { ProviderConnectionEntity } from '../src/db/entities';
+import { SecretNotFoundError, type ProviderKeyStore } from '../src/integrations/secrets';
+import type { IngestService } from '../src/services/telemetry/ingest.service';
+import { pollWindow } from '../src/services/telemetry/poll-window';
+
+export interface PollingDeps {
+  dataSource: DataSource;
+  connectors: Connectors;
+  providerKeys: ProviderKeyStore;
+  ingest: IngestService;
+  logger: Logger;
+  backfillDays: number;
+  now?: () => Date;
+}
+
+/** Maps a provider failure to the ApplicationFailure type the workflow counts strikes by; never includes the key. */
+function toFailure(err: unknown): never {
+  if (err instanceof ProviderError) {
+    const details = [{ code: err.code, status: err.status ?? null, providerRequestId: err.requestId ?? null }];
+    if (err.kind === 'transient') {
+      throw ApplicationFailure.create({ type: PollFailureType.providerTransient, message: err.message, details, nextRetryDelay: err.retryAfterMs });
+    }
+    const type = err.isCredentialRejected ? PollFailureType.credentialRejected : err.kind === 'needs_user_action' ? PollFailureType.needsUserAction : PollFailureType.providerPermanent;
+    throw ApplicationFailure.create({ type, message: err.message, details, nonRetryable: true });
+  }
+  if (err instanceof SecretNotFoundError) {
+    throw ApplicationFailure.create({ type: PollFailureType.needsUserAction, message: 'the provider key is missing from the secret store: replace the key', nonRetryable: true });
+  }
+  throw err;
+}
+
+export function createPollingActivities(deps: PollingDeps) {
+  const now = deps.now ?? (() => new Date());
+  const connections = () => deps.dataSource.getRepository(ProviderConnectionEntity);
+
+  async function loadLive(connectionId: string): Promise<ProviderConnectionEntity> {
+    const row = await connections().findOneBy({ id: connectionId });
+    if (!row || row.status === 'deleted' || !row.secretRef) {
+      throw ApplicationFailure.create({ type: PollFailureType.connectionGone, message: `connection ${connectionId} no longer exists`, nonRetryable: true });
+    }
+    return row;
+  }
+
+  /** Reads usage for `window` page by page, ingesting each page; heartbeats so a dead worker is noticed. */
+  async function readAndIngest(row: ProviderConnectionEntity, window: { from: Date; to: Date }): Promise<{ buckets: number; changed: number }> {
+    const key = await deps.providerKeys.getProviderKey(row.secretRef!, { orgId: row.orgId });
+    const connector = deps.connectors[row.provider as Provider];
+    let buckets = 0;
+    let changed = 0;
+    for await (const page of connector.pollUsage({ key, ...window })) {
+      const result = await deps.ingest.ingest({ id: row.id, orgId: row.orgId, projectId: row.projectId, provider: row.provider }, page);
+      buckets += result.received;
+      changed += result.inserted + result.updated;
+      Context.current().heartbeat({ buckets });
+    }
+    return { buckets, changed };
+  }
+
+  return {
+    /** One hourly poll: secret → connector from the cursor (minus overlap) to now → ingest → advance the cursor. */
+    async pollConnection(input: { connectionId: string; requestId?: string }): Promise<PollResult> {
+      const row = await loadLive(input.connectionId);
+      const at = now();
+      const log = deps.logger.child({ connectionId: row.id, orgId: row.orgId, provider: row.provider, requestId: input.requestId });
+      try {
+        const { buckets, changed } = await readAndIngest(row, pollWindow(row.provider as Provider, row.cursor, at, deps.backfillDays));
+        await connections().update({ id: row.id }, { cursor: at, lastPolledAt: at, lastSuccessAt: at, consecutiveFailures: 0, lastError: null });
+        log.info({ buckets, changed }, 'poll succeeded');
+        return { cursor: at.toISOString(), buckets, changed, at: at.toISOString() };
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'poll attempt failed');
+        toFailure(err);
+      }
+    },
+
+    /** Re-reads a trailing window without moving the cursor (daily reconciliation). */
+    async repollWindow(input: { connectionId: string; hours: number }): Promise<{ buckets: number; changed: number }> {
+      const row = await loadLive(input.connectionId);
+      const to = now();
+      try {
+        return await readAndIngest(row, { from: new Date(to.getTime() - input.hours * 3_600_000), to });
+      } catch (err) {
+        toFailure(err);
+      }
+    },
+
+    async recordPollFailure(input: { connectionId: string; strikes: number; error: LastError; failed: boolean }): Promise<void> {
+      await deps.dataSource.query(
+        `UPDATE provider_connections SET consecutive_failures = $2, last_error = $3, last_polled_at = now(), updated_at = now(),
+           status = CASE WHEN $4 AND status <> 'deleted' THEN 'failed' ELSE status END
+         WHERE id = $1`,
+        [input.connectionId, input.strikes, JSON.stringify(input.error), input.failed],
+      );
+    },
+
+    async setConnectionStatus(input: { connectionId: string; status: ConnectionRunStatus; strikes: number }): Promise<void> {
+      await deps.dataSource.query(
+        `UPDATE provider_connections SET status = $2, consecutive_failures = $3, updated_at = now() WHERE id = $1 AND status <> 'deleted'`,
+        [input.connectionId, input.status, input.strikes],
+      );
+    },
+
+    async listActiveConnections(): Promise<string[]> {
+      const rows: Array<{ id: string }> = await deps.dataSource.query(`SELECT id FROM provider_connections WHERE status = 'active' ORDER BY id`);
+      return rows.map((r) => r.id);
+    },
+  };
+}
+
+export type PollingActivities = ReturnType<typeof createPollingActivities>;

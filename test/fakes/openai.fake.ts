@@ -1,0 +1,96 @@
+import { startFakeServer, type FakeResponse, type FakeServer, type RecordedRequest } from './fake-server';
+import { aggregateRows, BUCKET_WIDTHS, bucketBounds, pageOf, unknownParam } from './usage-pages';
+
+/**
+ * One `UsageCompletionsResult` at an instant: `startTime` (unix seconds, anywhere inside the bucket) plus any
+ * result fields (`input_tokens`, `input_cached_tokens`, `model`, `project_id`, …; `object` defaults to the
+ * completions result type, set it to test that other result types are ignored).
+ */
+export type OpenAIUsageRow = { startTime: number } & Record<string, unknown>;
+
+export interface OpenAIFakeOptions {
+  adminKeys?: string[];
+  /** Caps buckets per page below the client's `limit`, so small data sets still span several pages. */
+  pageSize?: number;
+  now?: () => Date;
+  /** Echo the presented key unmasked in 401 messages (real OpenAI masks it) to prove clients redact it. */
+  echoKeyInErrors?: boolean;
+}
+
+export interface OpenAIFake extends FakeServer {
+  setUsage(rows: OpenAIUsageRow[]): void;
+}
+
+const PATH = '/v1/organization/usage/completions';
+const DIMENSIONS = ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier'] as const;
+const PARAMS = ['start_time', 'end_time', 'bucket_width', 'limit', 'page', 'group_by[]', 'project_ids[]', 'user_ids[]', 'api_key_ids[]', 'models[]', 'batch'];
+
+/** OpenAI's `ErrorResponse`: `{ error: { message, type, param, code } }`. */
+export function openAIError(status: number, message: string, code: string | null = null, param: string | null = null): FakeResponse {
+  const type = status === 429 ? (code === 'insufficient_quota' ? 'insufficient_quota' : 'requests') : status >= 500 ? 'server_error' : 'invalid_request_error';
+  return { status, body: { error: { message, type, param, code } } };
+}
+
+const mask = (key: string): string => `${key.slice(0, 6)}${'*'.repeat(Math.max(0, key.length - 10))}${key.slice(-4)}`;
+const isUnixSeconds = (v: string | null): v is string => v !== null && /^\d{1,11}$/.test(v);
+
+export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<OpenAIFake> {
+  const adminKeys = new Set(options.adminKeys ?? ['sk-admin-good']);
+  const now = options.now ?? (() => new Date());
+  let rows: OpenAIUsageRow[] = [];
+
+  function authenticate(req: RecordedRequest): FakeResponse | undefined {
+    const match = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''));
+    if (!match) return openAIError(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
+    if (adminKeys.has(match[1])) return undefined;
+    const shown = options.echoKeyInErrors ? match[1] : mask(match[1]);
+    return openAIError(401, `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_api_key');
+  }
+
+  function usage(req: RecordedRequest): FakeResponse {
+    const q = req.query;
+    const unknown = unknownParam(q, PARAMS);
+    if (unknown) return openAIError(400, `Unknown parameter: '${unknown}'.`, 'unknown_parameter', unknown);
+    const startRaw = q.get('start_time');
+    if (!isUnixSeconds(startRaw)) return openAIError(400, 'start_time must be an integer (unix seconds).', null, 'start_time');
+    const endRaw = q.get('end_time');
+    if (endRaw !== null && !isUnixSeconds(endRaw)) return openAIError(400, 'end_time must be an integer (unix seconds).', null, 'end_time');
+    const startMs = Number(startRaw) * 1000;
+    const endMs = endRaw === null ? now().getTime() : Number(endRaw) * 1000;
+    if (endMs > now().getTime() + 60_000) return openAIError(400, 'end_time must not be in the future.', null, 'end_time');
+    if (endMs <= startMs) return openAIError(400, 'end_time must be after start_time.', null, 'end_time');
+    const width = BUCKET_WIDTHS[q.get('bucket_width') ?? '1d'];
+    if (!width) return openAIError(400, "bucket_width must be one of '1m', '1h', '1d'.", null, 'bucket_width');
+    const limit = q.has('limit') ? Number(q.get('limit')) : width.defaultLimit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > width.maxLimit) return openAIError(400, `limit must be between 1 and ${width.maxLimit}.`, null, 'limit');
+    const groupBy = q.getAll('group_by[]');
+    const badGroup = groupBy.find((g) => !(DIMENSIONS as readonly string[]).includes(g));
+    if (badGroup) return openAIError(400, `Invalid group_by value: '${badGroup}'.`, null, 'group_by');
+
+    const bounds = bucketBounds(startMs, endMs, width.ms, false);
+    const page = pageOf(bounds, q.get('page'), Math.min(limit, options.pageSize ?? limit));
+    if (!page) return openAIError(400, 'Invalid page cursor.', null, 'page');
+    const data = page.items.map(([from, to]) => {
+      const inside = rows
+        .filter((r) => r.startTime * 1000 >= from && r.startTime * 1000 < to)
+        .map(({ startTime: _, ...result }) => ({ object: 'organization.usage.completions.result', ...result }));
+      return { object: 'bucket', start_time: from / 1000, end_time: to / 1000, results: aggregateRows(inside, ['object', ...DIMENSIONS], ['object', ...groupBy]) };
+    });
+    return { status: 200, body: { object: 'page', data, has_more: page.hasMore, next_page: page.nextPage } };
+  }
+
+  const server = await startFakeServer({
+    handle(req) {
+      if (req.method !== 'GET' || req.path !== PATH) return openAIError(404, `Invalid URL (${req.method} ${req.path})`);
+      return authenticate(req) ?? usage(req);
+    },
+    errorBody: (status, message, code) => openAIError(status, message, code ?? null).body,
+    defaultHeaders: () => ({ 'x-request-id': `req_${Math.random().toString(16).slice(2, 14)}` }),
+  });
+
+  return Object.assign(server, {
+    setUsage(next: OpenAIUsageRow[]) {
+      rows = next.map((r) => ({ ...r }));
+    },
+  });
+}

@@ -1,0 +1,150 @@
+import { inspect } from 'node:util';
+import type { Provider } from '../../../contracts/usage';
+import { createConnectors } from '../../../src/connectors';
+import { ProviderError } from '../../../src/connectors/errors';
+import { startAnthropicFake } from '../../fakes/anthropic.fake';
+import type { FakeServer, ScriptedResponse } from '../../fakes/fake-server';
+import { startOpenAIFake } from '../../fakes/openai.fake';
+import { startOpenRouterFake } from '../../fakes/openrouter.fake';
+import { collect } from './provider-examples';
+
+const NOW = new Date('2026-01-03T10:30:00Z');
+const now = () => NOW;
+// Valid keys: errors come from scripts, so a leak of the key into an error would be ours, not the fake's.
+const KEYS: Record<Provider, string> = {
+  openai: 'sk-admin-Zq8v2LeakCanary0001',
+  anthropic: 'sk-ant-admin01-Zq8v2LeakCanary0002',
+  openrouter: 'sk-or-v1-Zq8v2LeakCanary0003',
+};
+
+const fakes: Record<Provider, FakeServer> = {} as Record<Provider, FakeServer>;
+beforeAll(async () => {
+  fakes.openai = await startOpenAIFake({ adminKeys: [KEYS.openai], now });
+  fakes.anthropic = await startAnthropicFake({ adminKeys: [KEYS.anthropic], now });
+  fakes.openrouter = await startOpenRouterFake({ managementKeys: [KEYS.openrouter], now });
+});
+afterAll(async () => { await Promise.all(Object.values(fakes).map((f) => f.close())); });
+afterEach(() => { for (const f of Object.values(fakes)) f.reset(); });
+
+const connectors = (timeoutMs = 5_000) =>
+  createConnectors({ openaiBaseUrl: fakes.openai.baseUrl, anthropicBaseUrl: fakes.anthropic.baseUrl, openrouterBaseUrl: fakes.openrouter.baseUrl, timeoutMs, now });
+
+/** Polls one page (one hour, or yesterday for OpenRouter) and returns what it threw. */
+async function pollError(provider: Provider, script: ScriptedResponse | { replyBody: unknown }, timeoutMs?: number): Promise<ProviderError> {
+  if ('replyBody' in script) fakes[provider].replyNext(script.replyBody);
+  else fakes[provider].failNext(1, script);
+  const from = provider === 'openrouter' ? new Date('2026-01-02T00:00:00Z') : new Date('2026-01-03T08:00:00Z');
+  const error = await collect(connectors(timeoutMs)[provider].pollUsage({ key: KEYS[provider], from, to: new Date('2026-01-03T09:00:00Z') })).then(
+    () => { throw new Error('expected the poll to fail'); },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+const PROVIDERS: Provider[] = ['openai', 'anthropic', 'openrouter'];
+type Expectation = { kind: ProviderError['kind']; code: ProviderError['code']; retryAfterMs?: number; isCredentialRejected?: boolean };
+
+const CASES: Array<[string, ScriptedResponse, Expectation]> = [
+  ['429 with Retry-After seconds', { status: 429, retryAfter: 7 }, { kind: 'transient', code: 'rate_limited', retryAfterMs: 7000 }],
+  ['429 with Retry-After HTTP date', { status: 429, retryAfter: 'Sat, 03 Jan 2026 10:30:30 GMT' }, { kind: 'transient', code: 'rate_limited', retryAfterMs: 30_000 }],
+  ['429 with retry-after-ms (wins)', { status: 429, retryAfter: 7, retryAfterMs: 1500 }, { kind: 'transient', code: 'rate_limited', retryAfterMs: 1500 }],
+  ['500', { status: 500 }, { kind: 'transient', code: 'server_error' }],
+  ['502', { status: 502 }, { kind: 'transient', code: 'server_error' }],
+  ['503 with Retry-After', { status: 503, retryAfter: 2 }, { kind: 'transient', code: 'server_error', retryAfterMs: 2000 }],
+  ['524', { status: 524 }, { kind: 'transient', code: 'server_error' }],
+  ['529 overloaded', { status: 529 }, { kind: 'transient', code: 'server_error' }],
+  ['408', { status: 408 }, { kind: 'transient', code: 'request_timeout' }],
+  ['409', { status: 409 }, { kind: 'transient', code: 'conflict' }],
+  ['401', { status: 401 }, { kind: 'needs_user_action', code: 'invalid_key', isCredentialRejected: true }],
+  ['403', { status: 403 }, { kind: 'needs_user_action', code: 'forbidden', isCredentialRejected: true }],
+  ['402', { status: 402 }, { kind: 'needs_user_action', code: 'payment_required', isCredentialRejected: false }],
+  ['400', { status: 400 }, { kind: 'permanent', code: 'bad_request' }],
+  ['404', { status: 404 }, { kind: 'permanent', code: 'not_found' }],
+  ['413', { status: 413 }, { kind: 'permanent', code: 'client_error' }],
+  ['malformed JSON on 200', { malformedJson: true }, { kind: 'permanent', code: 'schema_mismatch' }],
+  ['dropped connection', { dropConnection: true }, { kind: 'transient', code: 'network' }],
+];
+
+describe('429 without Retry-After', () => {
+  // OpenAI omits Retry-After exactly when the customer must act (quota, billing); the others bill via other statuses.
+  it.each<[Provider, Expectation]>([
+    ['openai', { kind: 'needs_user_action', code: 'insufficient_quota' }],
+    ['anthropic', { kind: 'transient', code: 'rate_limited' }],
+    ['openrouter', { kind: 'transient', code: 'rate_limited' }],
+  ])('%s', async (provider, expected) => {
+    const error = await pollError(provider, { status: 429, message: 'You exceeded your current quota' });
+    expect(error).toMatchObject({ kind: expected.kind, code: expected.code, isCredentialRejected: false });
+  });
+});
+
+describe.each(PROVIDERS)('%s error classification', (provider) => {
+  it.each(CASES)('%s', async (_name, script, expected) => {
+    const error = await pollError(provider, script);
+    expect(error).toMatchObject({ provider, kind: expected.kind, code: expected.code });
+    expect(error.retryAfterMs).toBe(expected.retryAfterMs);
+    expect(error.isCredentialRejected).toBe(expected.isCredentialRejected ?? false);
+    expect(error.isRetryable).toBe(expected.kind === 'transient');
+    if ('status' in script) expect(error.status).toBe(script.status);
+  });
+
+  it('carries the provider message from its documented error body', async () => {
+    const error = await pollError(provider, { status: 400, message: 'start_time is too far in the past' });
+    expect(error.providerMessage).toBe('start_time is too far in the past');
+    expect(error.message).toContain('start_time is too far in the past');
+  });
+
+  it('treats a 2xx body of the wrong shape as permanent', async () => {
+    const error = await pollError(provider, { replyBody: { data: 'not-a-list', has_more: 'maybe' } });
+    expect(error).toMatchObject({ kind: 'permanent', code: 'schema_mismatch', status: 200 });
+    expect(error.providerMessage).toMatch(/data/);
+  });
+
+  it('turns a slow response into a transient timeout', async () => {
+    const error = await pollError(provider, { delayMs: 1_000 }, 150);
+    expect(error).toMatchObject({ kind: 'transient', code: 'timeout' });
+  });
+
+  it('never puts the key into an error, even when the provider echoes it', async () => {
+    const key = KEYS[provider];
+    const errors = [
+      await pollError(provider, { status: 401, message: `Incorrect API key provided: ${key}` }),
+      await pollError(provider, { status: 400, message: `bad request for key=${key} (Bearer ${key})` }),
+      await pollError(provider, { status: 429, retryAfter: 1, message: `slow down ${key}` }),
+      await pollError(provider, { malformedJson: true }),
+      await pollError(provider, { dropConnection: true }),
+      await pollError(provider, { delayMs: 1_000 }, 100),
+    ];
+    for (const error of errors) {
+      for (const text of [error.message, error.stack ?? '', JSON.stringify(error), inspect(error, { depth: 5 }), String(error)]) {
+        expect(text).not.toContain(key);
+      }
+    }
+    expect(errors[0].providerMessage).toBe('Incorrect API key provided: [REDACTED]');
+  });
+});
+
+it('OpenAI: a 429 with code insufficient_quota needs the user even with Retry-After', async () => {
+  const error = await pollError('openai', { status: 429, retryAfter: 1, code: 'insufficient_quota', message: 'You exceeded your current quota' });
+  expect(error).toMatchObject({ kind: 'needs_user_action', code: 'insufficient_quota', retryAfterMs: 1000 });
+});
+
+it('Anthropic: keeps the request id for logging', async () => {
+  const error = await pollError('anthropic', { status: 529, message: 'Overloaded' });
+  expect(error.requestId).toMatch(/^req_[0-9a-f]{32}$/);
+});
+
+it('validateKey scrubs an echoed key from the message it returns', async () => {
+  const fake = await startOpenAIFake({ adminKeys: ['sk-admin-other'], echoKeyInErrors: true, now });
+  try {
+    const key = 'sk-admin-Zq8v2LeakCanary0004';
+    const { openai } = createConnectors({ openaiBaseUrl: fake.baseUrl, anthropicBaseUrl: '', openrouterBaseUrl: '', timeoutMs: 5_000, now });
+    const result = await openai.validateKey(key);
+    expect(fake.requests[0].headers.authorization).toBe(`Bearer ${key}`); // the fake really saw (and echoed) it
+    expect(result).toMatchObject({ ok: false, reason: 'invalid_key' });
+    expect(JSON.stringify(result)).not.toContain(key);
+    expect(JSON.stringify(result)).toContain('[REDACTED]');
+  } finally {
+    await fake.close();
+  }
+});
