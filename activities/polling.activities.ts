@@ -49,7 +49,18 @@ export function createPollingActivities(deps: PollingDeps) {
 
   /** Reads usage for `window` page by page, ingesting each page; heartbeats so a dead worker is noticed. */
   async function readAndIngest(row: ProviderConnectionEntity, window: { from: Date; to: Date }): Promise<{ buckets: number; changed: number }> {
-    const key = await deps.providerKeys.getProviderKey(row.secretRef!, { orgId: row.orgId });
+    try {
+      return await readAndIngestWithKey(row, window, await deps.providerKeys.getProviderKey(row.secretRef!, { orgId: row.orgId }));
+    } catch (err) {
+      // The key may have been replaced through the API (another process) since this worker cached it:
+      // re-read it once before a rejection is allowed to fail the connection.
+      if (!(err instanceof ProviderError && err.isCredentialRejected)) throw err;
+      deps.providerKeys.forgetCachedKey(row.secretRef!);
+      return readAndIngestWithKey(row, window, await deps.providerKeys.getProviderKey(row.secretRef!, { orgId: row.orgId }));
+    }
+  }
+
+  async function readAndIngestWithKey(row: ProviderConnectionEntity, window: { from: Date; to: Date }, key: string): Promise<{ buckets: number; changed: number }> {
     const connector = deps.connectors[row.provider as Provider];
     let buckets = 0;
     let changed = 0;

@@ -1,8 +1,12 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
+import { createConnectors, type Connectors } from '../connectors';
+import { createSecretStore, ProviderKeyStore } from '../integrations/secrets';
 import type { TemporalHandle } from '../integrations/temporal';
 import { ApiKeyService } from './api-key.service';
+import { ConnectionWorkflows } from './connections/connection-workflows';
+import { ConnectionService } from './connections/connection.service';
 import { OrganizationService } from './organization.service';
 
 export interface ServiceDeps {
@@ -11,17 +15,30 @@ export interface ServiceDeps {
   config: Config;
   logger: Logger;
   now?: () => Date;
+  /** Defaults to the configured provider base URLs; tests never need to override (they configure fakes). */
+  connectors?: Connectors;
 }
 
 export interface Services {
   organizations: OrganizationService;
   apiKeys: ApiKeyService;
+  connections: ConnectionService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const now = deps.now ?? (() => new Date());
+  const { config } = deps;
+  const secrets = createSecretStore({ ...config.secrets, region: config.aws.region, endpoint: config.aws.endpoint });
   return {
     organizations: new OrganizationService(deps.dataSource),
     apiKeys: new ApiKeyService(deps.dataSource, now),
+    connections: new ConnectionService({
+      dataSource: deps.dataSource,
+      connectors: deps.connectors ?? createConnectors({ ...config.providers }),
+      providerKeys: new ProviderKeyStore(secrets, config.secrets.prefix),
+      workflows: new ConnectionWorkflows(deps.temporal),
+      logger: deps.logger,
+      now,
+    }),
   };
 }

@@ -2,6 +2,13 @@ import type { RouteSpec } from '../route';
 import createApiKey from './api-keys/create-api-key';
 import listApiKeys from './api-keys/list-api-keys';
 import revokeApiKey from './api-keys/revoke-api-key';
+import createConnection from './connections/create-connection';
+import deleteConnection from './connections/delete-connection';
+import getConnection from './connections/get-connection';
+import listConnections from './connections/list-connections';
+import moveConnection from './connections/move-connection';
+import replaceConnectionKey from './connections/replace-connection-key';
+import syncConnection from './connections/sync-connection';
 import getHealth from './health/get-health';
 import getMe from './me/get-me';
 
@@ -9,4 +16,7 @@ import getMe from './me/get-me';
  * Every endpoint. The app mounts exactly these, the OpenAPI document is generated from them, and the
  * tenancy sweep test walks them, so a new route cannot escape any of the three.
  */
-export const ROUTES: RouteSpec[] = [getHealth, getMe, createApiKey, listApiKeys, revokeApiKey];
+export const ROUTES: RouteSpec[] = [
+  getHealth, getMe, createApiKey, listApiKeys, revokeApiKey,
+  createConnection, listConnections, getConnection, deleteConnection, syncConnection, moveConnection, replaceConnectionKey,
+];

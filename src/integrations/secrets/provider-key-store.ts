@@ -42,6 +42,11 @@ export class ProviderKeyStore {
     return this.store.get(ref);
   }
 
+  /** Drops a cached copy so the next read reaches the backend (the key may have been replaced by another process). */
+  forgetCachedKey(ref: string): void {
+    (this.store as Partial<{ invalidate(ref: string): void }>).invalidate?.(ref);
+  }
+
   async replaceProviderKey(ref: string, apiKey: string): Promise<void> {
     this.checkRef(ref);
     await this.store.replace(ref, apiKey);

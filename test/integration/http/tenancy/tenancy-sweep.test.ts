@@ -1,6 +1,7 @@
 import { createClerkTestKeys, mintClerkToken } from '../../../helpers/clerk';
 import { startTestApi, type TestApi } from '../../../helpers/api';
 import { testConfig } from '../../../helpers/env';
+import { GOOD_KEYS, startProviderFakes, type ProviderFakes } from '../../../helpers/provider-fakes';
 import { ROUTES } from '../../../../src/http/routes';
 
 /**
@@ -10,12 +11,24 @@ import { ROUTES } from '../../../../src/http/routes';
  */
 const keys = createClerkTestKeys();
 let api: TestApi;
+let fakes: ProviderFakes;
 let tokenA: string;
+let projectOfA: string;
 let tokenB: string;
 const secretsOfB: string[] = [];
 
+async function connectionOfB(): Promise<string> {
+  const res = await api.http.post('/api/v1/connections').set('Authorization', tokenB).send({ provider: 'openai', apiKey: GOOD_KEYS.openai, name: 'b-visible-name' });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
 /** Creates a resource owned by B and returns its id, per route with an `:id`. */
 const createForB: Record<string, () => Promise<string>> = {
+  '/api/v1/connections/:id': connectionOfB,
+  '/api/v1/connections/:id/sync': connectionOfB,
+  '/api/v1/connections/:id/project': connectionOfB,
+  '/api/v1/connections/:id/key': connectionOfB,
   '/api/v1/api-keys/:id': async () => {
     const res = await api.http.post('/api/v1/api-keys').set('Authorization', tokenB).send({ name: 'b-key' });
     secretsOfB.push(res.body.key);
@@ -23,20 +36,32 @@ const createForB: Record<string, () => Promise<string>> = {
   },
 };
 
+/** A valid body for A, so a 404 can only come from tenancy, not validation. */
+const bodyForA: Record<string, () => object> = {
+  'PUT /api/v1/connections/:id/project': () => ({ projectId: projectOfA }),
+  'PUT /api/v1/connections/:id/key': () => ({ apiKey: GOOD_KEYS.openai }),
+};
+
 /** Routes without an id, with the request that would show B's data if tenancy leaked. */
 const collectionRoutes: Record<string, { body?: object }> = {
+  'GET /api/v1/connections': {},
+  'POST /api/v1/connections': { body: { provider: 'anthropic', apiKey: GOOD_KEYS.anthropic } },
   'GET /api/v1/me': {},
   'GET /api/v1/api-keys': {},
   'POST /api/v1/api-keys': { body: { name: 'a-key' } },
 };
 
 beforeAll(async () => {
-  api = await startTestApi(testConfig({ RATE_LIMIT_API_PER_MINUTE: '10000' }, keys));
+  fakes = await startProviderFakes();
+  api = await startTestApi(testConfig({ ...fakes.env, RATE_LIMIT_API_PER_MINUTE: '10000' }, keys));
   tokenA = `Bearer ${mintClerkToken(keys, { orgId: `org_sweep_a_${Date.now()}` })}`;
   tokenB = `Bearer ${mintClerkToken(keys, { orgId: `org_sweep_b_${Date.now()}` })}`;
   await api.http.post('/api/v1/api-keys').set('Authorization', tokenB).send({ name: 'b-visible-name' });
+  await connectionOfB();
+  const orgOfA = (await api.http.get('/api/v1/me').set('Authorization', tokenA)).body.organization.id;
+  [{ id: projectOfA }] = await api.deps.dataSource.query(`SELECT id FROM projects WHERE org_id = $1 AND is_default`, [orgOfA]);
 });
-afterAll(async () => { await api.close(); });
+afterAll(async () => { await api.close(); await fakes.close(); });
 
 const orgRoutes = ROUTES.filter((r) => r.auth === 'organization');
 
@@ -52,7 +77,8 @@ describe('tenancy sweep', () => {
     '%s answers 404 for another organization\'s id',
     async (_name, route) => {
       const idOfB = await createForB[route.path]();
-      const res = await api.http[route.method](route.path.replace(':id', idOfB)).set('Authorization', tokenA).send({});
+      const body = bodyForA[`${route.method.toUpperCase()} ${route.path}`]?.() ?? {};
+      const res = await api.http[route.method](route.path.replace(':id', idOfB)).set('Authorization', tokenA).send(body);
       expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
     },
   );

@@ -1,0 +1,16 @@
+import { IdParams } from '../../../../contracts/common';
+import { Connection, ReplaceKeyRequest } from '../../../../contracts/connections';
+import { defineRoute } from '../../route';
+
+export default defineRoute({
+  method: 'put',
+  path: '/api/v1/connections/:id/key',
+  summary: 'Replace the provider key (validated first); a failed connection resumes polling',
+  tag: 'connections',
+  auth: 'organization',
+  params: IdParams,
+  body: ReplaceKeyRequest,
+  response: { status: 200, schema: Connection },
+  errors: [404, 422, 502],
+  handler: async ({ auth, params, body, deps }) => deps.services.connections.replaceKey(auth.orgId, params.id, body.apiKey),
+});

@@ -1,0 +1,46 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Provider } from '../../../contracts/usage';
+import type { TemporalHandle } from '../../integrations/temporal';
+import { connectionPollingWorkflow, resumeSignal, syncNowSignal } from '../../../workflows/connection-polling.workflow';
+import { ConnectionIdKey, ConnectionStatusKey, OrgIdKey, ProviderKey, StrikesKey } from '../../../workflows/search-attributes';
+
+export const connectionWorkflowId = (connectionId: string) => `connection:${connectionId}`;
+
+/** The API's side of `connection:{id}`: start, signal, stop. Never blocks a request on polling. */
+export class ConnectionWorkflows {
+  constructor(private readonly temporal: TemporalHandle) {}
+
+  async start(input: { connectionId: string; orgId: string; provider: Provider; requestId?: string }): Promise<void> {
+    await this.temporal.client.workflow.start(connectionPollingWorkflow, {
+      workflowId: connectionWorkflowId(input.connectionId),
+      taskQueue: this.temporal.taskQueue,
+      args: [{ connectionId: input.connectionId, orgId: input.orgId, provider: input.provider, requestId: input.requestId }],
+      // A retried create (same id) must not start a second poller.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [
+        { key: OrgIdKey, value: input.orgId },
+        { key: ConnectionIdKey, value: input.connectionId },
+        { key: ProviderKey, value: input.provider },
+        { key: ConnectionStatusKey, value: 'active' },
+        { key: StrikesKey, value: 0 },
+      ],
+    });
+  }
+
+  async syncNow(connectionId: string, requestId?: string): Promise<void> {
+    await this.temporal.client.workflow.getHandle(connectionWorkflowId(connectionId)).signal(syncNowSignal, { requestId });
+  }
+
+  async resume(connectionId: string): Promise<void> {
+    await this.temporal.client.workflow.getHandle(connectionWorkflowId(connectionId)).signal(resumeSignal);
+  }
+
+  /** Stops the poller; already stopped is fine (delete is retried by clients). */
+  async stop(connectionId: string): Promise<void> {
+    try {
+      await this.temporal.client.workflow.getHandle(connectionWorkflowId(connectionId)).terminate('connection deleted');
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { startAnthropicFake, type AnthropicFake } from '../fakes/anthropic.fake';
+import { startOpenAIFake, type OpenAIFake } from '../fakes/openai.fake';
+import { startOpenRouterFake, type OpenRouterFake } from '../fakes/openrouter.fake';
+
+/** Keys each fake accepts; anything else is refused the way the real provider refuses it. */
+export const GOOD_KEYS = {
+  openai: 'sk-admin-good-0000000000000000openai1',
+  anthropic: 'sk-ant-admin01-good-000000000anthropic',
+  openrouter: 'sk-or-v1-management-000000000000router',
+} as const;
+export const OPENROUTER_INFERENCE_KEY = 'sk-or-v1-inference-0000000000000000000';
+
+export interface ProviderFakes {
+  openai: OpenAIFake;
+  anthropic: AnthropicFake;
+  openrouter: OpenRouterFake;
+  /** Base URL settings pointing the app at the fakes. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startProviderFakes(options: { now?: () => Date; extraKeys?: Partial<Record<keyof typeof GOOD_KEYS, string[]>> } = {}): Promise<ProviderFakes> {
+  const [openai, anthropic, openrouter] = await Promise.all([
+    startOpenAIFake({ adminKeys: [GOOD_KEYS.openai, ...(options.extraKeys?.openai ?? [])], now: options.now }),
+    startAnthropicFake({ adminKeys: [GOOD_KEYS.anthropic, ...(options.extraKeys?.anthropic ?? [])], now: options.now }),
+    startOpenRouterFake({ managementKeys: [GOOD_KEYS.openrouter, ...(options.extraKeys?.openrouter ?? [])], inferenceKeys: [OPENROUTER_INFERENCE_KEY], now: options.now }),
+  ]);
+  return {
+    openai, anthropic, openrouter,
+    env: { OPENAI_BASE_URL: openai.baseUrl, ANTHROPIC_BASE_URL: anthropic.baseUrl, OPENROUTER_BASE_URL: openrouter.baseUrl },
+    close: async () => { await Promise.all([openai.close(), anthropic.close(), openrouter.close()]); },
+  };
+}

@@ -1,0 +1,182 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createClerkTestKeys, mintClerkToken } from '../../../helpers/clerk';
+import { startTestApi, type TestApi } from '../../../helpers/api';
+import { testConfig, testEnv } from '../../../helpers/env';
+import { GOOD_KEYS, OPENROUTER_INFERENCE_KEY, startProviderFakes, type ProviderFakes } from '../../../helpers/provider-fakes';
+import { findFreePort } from '../../../../src/dev/processes';
+
+const keys = createClerkTestKeys();
+let fakes: ProviderFakes;
+let api: TestApi;
+let secretsDir: string;
+const responses: string[] = [];
+
+const orgToken = (suffix: string) => `Bearer ${mintClerkToken(keys, { orgId: `org_conn_${suffix}_${Date.now()}` })}`;
+
+beforeAll(async () => {
+  fakes = await startProviderFakes({ extraKeys: { openai: ['sk-admin-replacement-0000000000000000'] } });
+  const env = testEnv({ ...fakes.env, RATE_LIMIT_API_PER_MINUTE: '10000' }, keys);
+  secretsDir = env.SECRETS_LOCAL_DIR!;
+  api = await startTestApi(testConfig(env, keys));
+});
+afterAll(async () => { await api.close(); await fakes.close(); });
+
+/** Sends a request and keeps the response text for the "key never in a response" check. */
+async function call(method: 'get' | 'post' | 'put' | 'delete', url: string, token: string, body?: object) {
+  const res = await api.http[method](url).set('Authorization', token).send(body);
+  responses.push(res.text);
+  return res;
+}
+
+const handleOf = (workflowId: string) => api.deps.services.connections['deps'].workflows['temporal'].client.workflow.getHandle(workflowId);
+
+describe('POST /api/v1/connections', () => {
+  it.each(Object.entries(GOOD_KEYS))('connects %s: validates, stores the secret, starts the poller, returns 201', async (provider, apiKey) => {
+    const token = orgToken(`create_${provider}`);
+    const res = await call('post', '/api/v1/connections', token, { provider, apiKey, name: 'Production' });
+    expect({ status: res.status, body: res.body }).toMatchObject({
+      status: 201,
+      body: { provider, name: 'Production', status: 'active', keyHint: apiKey.slice(-4), consecutiveFailures: 0, lastError: null, cursor: null },
+    });
+    const me = await call('get', '/api/v1/me', token);
+    const [project] = await api.deps.dataSource.query(`SELECT id FROM projects WHERE org_id = $1 AND is_default`, [me.body.organization.id]);
+    expect(res.body.projectId).toBe(project.id);
+
+    const description = await handleOf(`connection:${res.body.id}`).describe();
+    expect(description.status.name).toBe('RUNNING');
+    expect(description.type).toBe('connectionPollingWorkflow');
+  });
+
+  it('answers 422 with the provider\'s reason for a bad key and stores nothing', async () => {
+    const token = orgToken('badkey');
+    const before = fs.readdirSync(secretsDir, { recursive: true }).length;
+    const res = await call('post', '/api/v1/connections', token, { provider: 'openai', apiKey: 'sk-admin-wrong-000000000000' });
+    expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 422, code: 'PROVIDER_KEY_REJECTED' });
+    expect(res.body.error.message).toMatch(/openai/i);
+    expect(fs.readdirSync(secretsDir, { recursive: true }).length).toBe(before);
+    expect((await call('get', '/api/v1/connections', token)).body.data).toEqual([]);
+  });
+
+  it('explains that an OpenRouter inference key is the wrong kind of key', async () => {
+    const res = await call('post', '/api/v1/connections', orgToken('orinference'), { provider: 'openrouter', apiKey: OPENROUTER_INFERENCE_KEY });
+    expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 422, code: 'PROVIDER_KEY_REJECTED' });
+    expect(res.body.error.message).toMatch(/management key/);
+  });
+
+  it('answers 502 when the provider cannot be reached and stores nothing', async () => {
+    const env = testEnv({ ...fakes.env, OPENAI_BASE_URL: `http://127.0.0.1:${await findFreePort()}` }, keys);
+    const unreachable = await startTestApi(testConfig(env, keys));
+    try {
+      const token = orgToken('unreachable');
+      const res = await unreachable.http.post('/api/v1/connections').set('Authorization', token).send({ provider: 'openai', apiKey: GOOD_KEYS.openai });
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 502, code: 'PROVIDER_UNREACHABLE' });
+      expect(fs.readdirSync(env.SECRETS_LOCAL_DIR!, { recursive: true })).toEqual([]);
+      expect((await unreachable.http.get('/api/v1/connections').set('Authorization', token)).body.data).toEqual([]);
+    } finally {
+      await unreachable.close();
+    }
+  });
+
+  it.each([
+    [{ provider: 'gemini', apiKey: GOOD_KEYS.openai }, 'body.provider'],
+    [{ provider: 'openai' }, 'body.apiKey'],
+    [{ provider: 'openai', apiKey: 'short' }, 'body.apiKey'],
+    [{ provider: 'openai', apiKey: GOOD_KEYS.openai, projectId: 'nope' }, 'body.projectId'],
+    [{ provider: 'openai', apiKey: GOOD_KEYS.openai, baseUrl: 'http://169.254.169.254' }, 'body'],
+  ])('rejects %j with 400 naming %s', async (body, field) => {
+    const res = await call('post', '/api/v1/connections', orgToken('invalid'), body);
+    expect({ status: res.status, code: res.body.error?.code, field: res.body.error?.field }).toEqual({ status: 400, code: 'VALIDATION_FAILED', field });
+  });
+
+  it('answers 404 for a project of another organization', async () => {
+    const other = orgToken('otherproj');
+    const me = await call('get', '/api/v1/me', other);
+    const [project] = await api.deps.dataSource.query(`SELECT id FROM projects WHERE org_id = $1`, [me.body.organization.id]);
+    const res = await call('post', '/api/v1/connections', orgToken('wantsproj'), { provider: 'openai', apiKey: GOOD_KEYS.openai, projectId: project.id });
+    expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
+  });
+});
+
+describe('reading, syncing, moving, replacing and deleting', () => {
+  let token: string;
+  let id: string;
+  beforeAll(async () => {
+    token = orgToken('lifecycle');
+    id = (await call('post', '/api/v1/connections', token, { provider: 'anthropic', apiKey: GOOD_KEYS.anthropic })).body.id;
+  });
+
+  it('GET shows the connection and a paginated list', async () => {
+    const got = await call('get', `/api/v1/connections/${id}`, token);
+    expect({ status: got.status, id: got.body.id, workflowId: got.body.workflowId }).toEqual({ status: 200, id, workflowId: `connection:${id}` });
+    await call('post', '/api/v1/connections', token, { provider: 'openai', apiKey: GOOD_KEYS.openai });
+    await call('post', '/api/v1/connections', token, { provider: 'openrouter', apiKey: GOOD_KEYS.openrouter });
+    const first = await call('get', '/api/v1/connections?limit=2', token);
+    const second = await call('get', `/api/v1/connections?limit=2&cursor=${first.body.nextCursor}`, token);
+    expect(first.body.data).toHaveLength(2);
+    expect(second.body).toMatchObject({ nextCursor: null });
+    expect(new Set([...first.body.data, ...second.body.data].map((c: { id: string }) => c.id)).size).toBe(3);
+  });
+
+  it('POST sync signals the poller, then answers 429 with Retry-After within 5 minutes', async () => {
+    const first = await call('post', `/api/v1/connections/${id}/sync`, token);
+    expect({ status: first.status, body: first.body }).toMatchObject({ status: 202, body: { connectionId: id, status: 'sync_requested' } });
+    const again = await call('post', `/api/v1/connections/${id}/sync`, token);
+    expect({ status: again.status, code: again.body.error?.code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
+    expect(Number(again.headers['retry-after'])).toBeGreaterThan(200);
+    const history = await handleOf(`connection:${id}`).fetchHistory();
+    const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'syncNow');
+    expect(signals).toHaveLength(1);
+  });
+
+  it('PUT project moves it within the organization only', async () => {
+    const otherToken = orgToken('foreignproject');
+    const otherOrg = (await call('get', '/api/v1/me', otherToken)).body.organization.id;
+    const [foreign] = await api.deps.dataSource.query(`SELECT id FROM projects WHERE org_id = $1`, [otherOrg]);
+    expect((await call('put', `/api/v1/connections/${id}/project`, token, { projectId: foreign.id })).status).toBe(404);
+
+    const orgId = (await call('get', '/api/v1/me', token)).body.organization.id;
+    const [created] = await api.deps.dataSource.query(`INSERT INTO projects (org_id, name, slug) VALUES ($1, 'Research', 'research') RETURNING id`, [orgId]);
+    const moved = await call('put', `/api/v1/connections/${id}/project`, token, { projectId: created.id });
+    expect({ status: moved.status, projectId: moved.body.projectId }).toEqual({ status: 200, projectId: created.id });
+  });
+
+  it('PUT key validates the new key, replaces the secret and resumes the poller', async () => {
+    const rejected = await call('put', `/api/v1/connections/${id}/key`, token, { apiKey: 'sk-ant-admin01-revoked-000000' });
+    expect({ status: rejected.status, code: rejected.body.error?.code }).toEqual({ status: 422, code: 'PROVIDER_KEY_REJECTED' });
+    const replaced = await call('put', `/api/v1/connections/${id}/key`, token, { apiKey: GOOD_KEYS.anthropic });
+    expect({ status: replaced.status, keyHint: replaced.body.keyHint }).toEqual({ status: 200, keyHint: GOOD_KEYS.anthropic.slice(-4) });
+    const history = await handleOf(`connection:${id}`).fetchHistory();
+    expect((history.events ?? []).some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'resume')).toBe(true);
+  });
+
+  it('DELETE stops the poller, deletes the secret and hides the connection, keeping usage history', async () => {
+    const [row] = await api.deps.dataSource.query(`SELECT org_id, project_id, secret_ref FROM provider_connections WHERE id = $1`, [id]);
+    await api.deps.dataSource.query(
+      `INSERT INTO usage_events (org_id, connection_id, project_id, provider, model, bucket_start, bucket_end, idempotency_key) VALUES ($1, $2, $3, 'anthropic', 'claude-haiku-4-5', '2026-11-01T00:00Z', '2026-11-01T01:00Z', $4)`,
+      [row.org_id, id, row.project_id, Buffer.from(id)],
+    );
+    const res = await call('delete', `/api/v1/connections/${id}`, token);
+    expect(res.status).toBe(204);
+    expect((await handleOf(`connection:${id}`).describe()).status.name).toBe('TERMINATED');
+    expect(fs.existsSync(path.join(secretsDir, row.secret_ref))).toBe(false);
+    expect((await call('get', `/api/v1/connections/${id}`, token)).status).toBe(404);
+    expect((await call('delete', `/api/v1/connections/${id}`, token)).status).toBe(404);
+    const [{ n }] = await api.deps.dataSource.query(`SELECT count(*)::int AS n FROM usage_events WHERE connection_id = $1`, [id]);
+    expect(n).toBe(1);
+  });
+});
+
+describe('the plaintext key', () => {
+  it('is absent from the database, the logs and every response', async () => {
+    const dump: string = (await api.deps.dataSource.query(`SELECT string_agg(t::text, '\n') AS dump FROM provider_connections t`))[0].dump;
+    const files = fs.readdirSync(secretsDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'latin1'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const key of Object.values(GOOD_KEYS)) {
+      expect(dump).not.toContain(key);
+      expect(api.logs()).not.toContain(key);
+      for (const text of responses) expect(text).not.toContain(key);
+      for (const file of files) expect(file).not.toContain(key);
+    }
+  });
+});

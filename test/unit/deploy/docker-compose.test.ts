@@ -1,0 +1,323 @@
+// No Docker engine runs where the tests run, so the deployment files are checked by parsing them: the
+// service graph, the environment each process gets, the Temporal setup jobs and the image recipe.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { SEARCH_ATTRIBUTES } from '../../../contracts/search-attributes';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+
+interface Service {
+  image?: string;
+  build?: string | { context?: string; dockerfile?: string };
+  command?: string | string[];
+  entrypoint?: string | string[];
+  environment?: Record<string, unknown> | string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  ports?: (string | number | { published?: string | number; host_ip?: string })[];
+  volumes?: (string | { type?: string; source?: string; target?: string })[];
+  healthcheck?: { test?: string | string[] };
+}
+
+const composeText = read('docker-compose.yml');
+// merge: true resolves the `<<: *anchor` merge keys the file uses for shared settings.
+const compose = YAML.parse(composeText, { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+
+function service(name: string): Service {
+  const found = compose.services?.[name];
+  if (!found) throw new Error(`docker-compose.yml has no service "${name}" (has: ${Object.keys(compose.services ?? {}).join(', ')})`);
+  return found;
+}
+
+function envOf(name: string): Record<string, string> {
+  const env = service(name).environment ?? {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((entry) => { const i = entry.indexOf('='); return i < 0 ? [entry, ''] : [entry.slice(0, i), entry.slice(i + 1)]; }));
+  }
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v == null ? '' : String(v)]));
+}
+
+/** Compose interpolation for one value, as `docker compose` would apply it with `vars` as the shell environment. */
+function interpolate(value: string, vars: Record<string, string> = {}): string {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g, (match, name: string | undefined, op: string | undefined, arg: string) => {
+    if (!name) return '$';
+    const set = vars[name];
+    if (op === ':-') return set ? set : arg;
+    if (op === '-') return set ?? arg;
+    if (op === ':?' || op === '?') {
+      if (set === undefined || (op === ':?' && set === '')) throw new Error(`${name}: ${arg}`);
+      return set;
+    }
+    return set ?? '';
+  });
+}
+
+function dependencies(name: string): Record<string, string> {
+  const deps = service(name).depends_on ?? {};
+  if (Array.isArray(deps)) return Object.fromEntries(deps.map((d) => [d, 'service_started']));
+  return Object.fromEntries(Object.entries(deps).map(([d, opts]) => [d, opts?.condition ?? 'service_started']));
+}
+
+const words = (cmd: string | string[] | undefined) => (cmd === undefined ? [] : Array.isArray(cmd) ? cmd : cmd.split(/\s+/).filter(Boolean));
+
+/** Host ports a service publishes; a container-only entry ("3000") publishes a random host port, reported as "random". */
+function hostPorts(name: string): string[] {
+  return (service(name).ports ?? []).map((entry) => {
+    if (typeof entry === 'object') return String(entry.published ?? 'random');
+    const spec = String(entry).replace(/\/(tcp|udp)$/, '');
+    const parts = spec.split(':');
+    return parts.length === 1 ? 'random' : parts[parts.length - 2];
+  });
+}
+
+function bindMounts(name: string): { source: string; target: string }[] {
+  return (service(name).volumes ?? []).flatMap((v) => {
+    if (typeof v === 'object') return v.type === 'bind' && v.source && v.target ? [{ source: v.source, target: v.target }] : [];
+    const [source, target] = v.split(':');
+    return source.startsWith('.') || source.startsWith('/') ? [{ source, target }] : [];
+  });
+}
+
+function namedVolumes(name: string): Record<string, string> {
+  return Object.fromEntries((service(name).volumes ?? []).flatMap((v) => {
+    if (typeof v === 'object') return v.type === 'volume' && v.source && v.target ? [[v.target, v.source]] : [];
+    const [source, target] = v.split(':');
+    return source.startsWith('.') || source.startsWith('/') || !target ? [] : [[target, source]];
+  }));
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  if (statSync(dir).isFile()) return [dir];
+  return readdirSync(dir).flatMap((entry) => filesUnder(path.join(dir, entry)));
+}
+
+/**
+ * Everything a one-shot job executes: its entrypoint, command and environment, plus the scripts of the repo
+ * that it mounts and names in its command (so logic may live in compose or in deploy/ scripts).
+ */
+function jobText(name: string): string {
+  const s = service(name);
+  const args = [...words(s.entrypoint), ...words(s.command)];
+  const scripts = bindMounts(name).flatMap(({ source, target }) =>
+    filesUnder(path.join(ROOT, source))
+      .filter((file) => args.some((arg) => arg === path.posix.join(target, path.relative(path.join(ROOT, source), file).split(path.sep).join('/'))))
+      // Comment lines dropped: a usage example in a comment must not pass for a real command.
+      .map((file) => readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*#/.test(line)).join('\n')));
+  return [args.join(' '), ...Object.values(envOf(name)), ...scripts].join('\n');
+}
+
+const APP_SERVICES = ['api', 'worker', 'migrate'];
+const REQUIRED_IN_PRODUCTION = [
+  'DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'SECRETS_BACKEND', 'SECRETS_MASTER_KEY',
+  'AWS_REGION', 'S3_BUCKET', 'CLERK_PUBLISHABLE_KEY', 'CLERK_SECRET_KEY', 'CLERK_JWT_KEY', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET',
+];
+
+describe('docker-compose.yml', () => {
+  it('defines every service with the expected image', () => {
+    expect(service('postgresql').image).toBe('postgres:16');
+    expect(service('temporal-schema').image).toBe('temporalio/admin-tools:1.30.1');
+    expect(service('temporal').image).toBe('temporalio/server:1.30.1');
+    expect(service('temporal-namespace').image).toBe('temporalio/admin-tools:1.30.1');
+    expect(service('temporal-ui').image).toBe('temporalio/ui:2.34.0');
+  });
+
+  it.each(APP_SERVICES)('builds %s from the Dockerfile at the repository root', (name) => {
+    const build = service(name).build;
+    expect(build).toBeDefined();
+    const { context = '.', dockerfile = 'Dockerfile' } = typeof build === 'string' ? { context: build } : build!;
+    expect(path.resolve(ROOT, context, dockerfile)).toBe(path.join(ROOT, 'Dockerfile'));
+  });
+
+  it('runs the compiled entry points that package.json declares', () => {
+    const script = (name: string) => packageJson.scripts[name].split(/\s+/);
+    expect(words(service('worker').command)).toEqual(script('start:worker'));
+    expect(words(service('migrate').command)).toEqual(script('db:migrate'));
+    // api keeps the image's CMD; the Dockerfile test checks that CMD.
+    expect(service('api').command).toBeUndefined();
+  });
+
+  it.each(APP_SERVICES)('points %s at the compose Postgres and Temporal', (name) => {
+    const env = envOf(name);
+    const url = new URL(interpolate(env.DATABASE_URL));
+    expect(url.protocol).toMatch(/^postgres(ql)?:$/);
+    expect(url.hostname).toBe('postgresql');
+    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(env.TEMPORAL_NAMESPACE).toBe('default');
+    expect(env.TEMPORAL_TASK_QUEUE).toBe('carbonplan');
+    expect(env.NODE_ENV).toBe('production');
+  });
+
+  it("keeps the app database apart from Temporal's databases", () => {
+    const database = new URL(interpolate(envOf('api').DATABASE_URL)).pathname.slice(1);
+    expect(database).toBe(envOf('postgresql').POSTGRES_DB);
+    expect(['temporal', 'temporal_visibility', 'postgres']).not.toContain(database);
+  });
+
+  it.each(['api', 'worker'])('gives %s every setting production needs', (name) => {
+    const env = envOf(name);
+    expect(REQUIRED_IN_PRODUCTION.filter((key) => !(key in env))).toEqual([]);
+  });
+
+  it('requires the master key from the operator instead of shipping one', () => {
+    for (const name of APP_SERVICES) expect(envOf(name).SECRETS_MASTER_KEY).toMatch(/^\$\{SECRETS_MASTER_KEY:\?[^}]+\}$/);
+    expect(() => interpolate(envOf('api').SECRETS_MASTER_KEY)).toThrow(/SECRETS_MASTER_KEY/);
+  });
+
+  it('shares the local secret store between api and worker on a named volume', () => {
+    const declared = Object.keys(compose.volumes ?? {});
+    const volumeAt = (name: string) => namedVolumes(name)[envOf(name).SECRETS_LOCAL_DIR];
+    expect(volumeAt('api')).toBeDefined();
+    expect(volumeAt('worker')).toBe(volumeAt('api'));
+    expect(declared).toContain(volumeAt('api'));
+    expect(envOf('worker').SECRETS_LOCAL_DIR).toBe(envOf('api').SECRETS_LOCAL_DIR);
+  });
+
+  it('starts services in dependency order', () => {
+    expect(dependencies('temporal-schema')).toMatchObject({ postgresql: 'service_healthy' });
+    expect(dependencies('temporal')).toMatchObject({ 'temporal-schema': 'service_completed_successfully' });
+    expect(dependencies('temporal-namespace')).toMatchObject({ temporal: 'service_healthy' });
+    expect(dependencies('migrate')).toMatchObject({ postgresql: 'service_healthy' });
+    for (const name of ['api', 'worker']) {
+      expect(dependencies(name)).toMatchObject({ migrate: 'service_completed_successfully', 'temporal-namespace': 'service_completed_successfully' });
+    }
+    expect(Object.keys(dependencies('temporal-ui'))).toContain('temporal');
+  });
+
+  it('has the health checks the start-up order waits on', () => {
+    expect(words(service('postgresql').healthcheck?.test).join(' ')).toContain('pg_isready');
+    expect(service('temporal').healthcheck?.test).toBeDefined();
+    expect(words(service('api').healthcheck?.test).join(' ')).toContain('/health');
+  });
+
+  it('runs the Temporal server on the Postgres schema the schema job creates', () => {
+    const env = envOf('temporal');
+    expect(env).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql', BIND_ON_IP: '0.0.0.0', DYNAMIC_CONFIG_FILE_PATH: 'config/dynamicconfig/development-sql.yaml' });
+    expect(env.POSTGRES_USER).toBe(envOf('temporal-schema').SQL_USER ?? envOf('postgresql').POSTGRES_USER);
+    // The server image ships only docker.yaml: the dynamic config file must come from the repository.
+    const mount = bindMounts('temporal').find(({ target }) => target === '/etc/temporal/config/dynamicconfig');
+    expect(mount).toBeDefined();
+    expect(existsSync(path.join(ROOT, mount!.source, 'development-sql.yaml'))).toBe(true);
+  });
+
+  it('creates and migrates both Temporal databases', () => {
+    const text = jobText('temporal-schema');
+    expect(text).toContain('temporal-sql-tool');
+    expect(text).toMatch(/--plugin[ =]postgres12/);
+    for (const step of ['create', 'setup-schema', 'update-schema']) expect(text).toContain(step);
+    expect(text).toMatch(/\btemporal_visibility\b/);
+    expect(text).toContain('/etc/temporal/schema/postgresql/v12');
+    expect(text).toMatch(/temporal\/versioned/);
+    expect(text).toMatch(/visibility\/versioned/);
+  });
+
+  it('registers the namespace and every search attribute from contracts/search-attributes.ts', () => {
+    expect(envOf('temporal-namespace').TEMPORAL_ADDRESS).toBe('temporal:7233');
+    const text = jobText('temporal-namespace');
+    expect(text).toContain('temporal operator namespace create');
+    expect(text).toContain('temporal operator search-attribute create');
+    expect(text).toMatch(/already exists/i);
+    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
+      const pair = new RegExp(`\\b${name}=${type}\\b|--name[ =]${name}\\s+--type[ =]${type}\\b`);
+      expect({ name, type, registered: pair.test(text) }).toEqual({ name, type, registered: true });
+    }
+  });
+
+  it('points the Temporal UI at the server', () => {
+    expect(envOf('temporal-ui').TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  it('publishes only the API, the Temporal UI and optionally Temporal and Postgres on the host', () => {
+    const allowed: Record<string, string[]> = { api: ['3000'], 'temporal-ui': ['8080'], temporal: ['7233'], postgresql: ['5432'] };
+    for (const name of Object.keys(compose.services)) {
+      expect({ name, ports: hostPorts(name).filter((p) => !(allowed[name] ?? []).includes(p)) }).toEqual({ name, ports: [] });
+    }
+    expect(hostPorts('api')).toContain('3000');
+    expect(hostPorts('temporal-ui')).toContain('8080');
+  });
+
+  it('interpolates only variables documented in .env.example (when it exists)', () => {
+    const examplePath = path.join(ROOT, '.env.example');
+    if (!existsSync(examplePath)) return;
+    // Commented-out entries (`# NAME=`) count as documented optional settings.
+    const documented = new Set([...readFileSync(examplePath, 'utf8').matchAll(/^\s*#?\s*(?:export\s+)?([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    const used = [...new Set([...composeText.replace(/\$\$/g, '').matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]))];
+    expect(used.filter((name) => !documented.has(name))).toEqual([]);
+  });
+});
+
+interface Instruction { keyword: string; args: string }
+
+/** Dockerfile instructions with line continuations joined and comments dropped, split into stages. */
+function dockerfileStages(text: string): { from: string; name?: string; instructions: Instruction[] }[] {
+  const logical = text
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const stages: { from: string; name?: string; instructions: Instruction[] }[] = [];
+  for (const line of logical) {
+    const [, keyword, args] = /^(\S+)\s*(.*)$/.exec(line)!;
+    if (keyword.toUpperCase() === 'FROM') {
+      const [, from, name] = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i.exec(args)!;
+      stages.push({ from, name, instructions: [] });
+    } else if (stages.length) {
+      stages[stages.length - 1].instructions.push({ keyword: keyword.toUpperCase(), args });
+    }
+  }
+  return stages;
+}
+
+describe('Dockerfile', () => {
+  const stages = dockerfileStages(read('Dockerfile'));
+  const runtime = stages[stages.length - 1];
+  const runs = (stage: (typeof stages)[number]) => stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+  const ofRuntime = (keyword: string) => runtime.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+
+  it('compiles in a separate build stage', () => {
+    const build = stages.find((s) => s !== runtime && runs(s).some((r) => /\bnpm run build\b/.test(r)));
+    expect(build).toBeDefined();
+    expect(runs(build!).some((r) => /\bnpm ci\b/.test(r))).toBe(true);
+    expect(ofRuntime('COPY').some((c) => new RegExp(`--from=${build!.name}\\b.*\\bdist\\b`).test(c))).toBe(true);
+  });
+
+  it('uses npm 11 wherever it installs, so "allowScripts" is honoured', () => {
+    for (const stage of stages) {
+      const commands = runs(stage);
+      const install = commands.findIndex((r) => /\bnpm ci\b/.test(r));
+      if (install < 0) continue;
+      expect(commands.slice(0, install + 1).some((r) => /npm install -g npm@11\b/.test(r))).toBe(true);
+    }
+  });
+
+  it('runs on node:20-bookworm-slim with production dependencies only', () => {
+    for (const stage of stages) expect(stage.from).toBe('node:20-bookworm-slim');
+    expect(runs(runtime).some((r) => /\bnpm ci\b.*--omit=dev/.test(r))).toBe(true);
+    expect(runs(runtime).some((r) => /\bnpm (ci|install)\b(?!.*--omit=dev)(?!.*-g\b)/.test(r))).toBe(false);
+    expect(ofRuntime('COPY').some((c) => /\btemplates\b/.test(c))).toBe(true);
+  });
+
+  it('installs Debian Chromium for receipt PDFs instead of letting Puppeteer download one', () => {
+    expect(runs(runtime).some((r) => /apt-get install\b.*\bchromium\b/.test(r))).toBe(true);
+    const env = ofRuntime('ENV').join(' ');
+    expect(env).toMatch(/\bPUPPETEER_SKIP_DOWNLOAD=true\b/);
+    expect(env).toMatch(/\bCHROMIUM_PATH=\/usr\/bin\/chromium\b/);
+  });
+
+  it('runs the API as the unprivileged node user by default', () => {
+    const users = ofRuntime('USER');
+    expect(users[users.length - 1]).toBe('node');
+    const cmd = ofRuntime('CMD');
+    expect(JSON.parse(cmd[cmd.length - 1])).toEqual(packageJson.scripts['start:api'].split(/\s+/));
+  });
+
+  it('keeps local state and dependencies out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim().replace(/^\/|\/$/g, ''));
+    for (const entry of ['node_modules', 'dist', '.tools', '.data', '.git', 'coverage']) expect(ignored).toContain(entry);
+  });
+});
