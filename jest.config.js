@@ -10,4 +10,5 @@ module.exports = {
   // Workers, servers and first workflow bundles are slow to start on a 2-core machine.
   testTimeout: 60_000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
 };

@@ -7,7 +7,7 @@ const NOW = new Date('2026-01-03T10:30:00Z');
 const now = () => NOW;
 const get = async (url: string, headers: Record<string, string> = {}) => {
   const res = await fetch(url, { headers });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary provider JSON, asserted field by field
+   
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 };
 

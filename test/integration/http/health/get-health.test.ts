@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { startTestApi, type TestApi } from '../../../helpers/api';
+import { startTestApi } from '../../../helpers/api';
 import { testConfig } from '../../../helpers/env';
 import { findFreePort } from '../../../../src/dev/processes';
 
