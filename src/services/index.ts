@@ -8,6 +8,7 @@ import { ApiKeyService } from './api-key.service';
 import { ConnectionWorkflows } from './connections/connection-workflows';
 import { ConnectionService } from './connections/connection.service';
 import { OrganizationService } from './organization.service';
+import { FactorSetRepository } from './telemetry/factor-sets';
 
 export interface ServiceDeps {
   dataSource: DataSource;
@@ -23,6 +24,7 @@ export interface Services {
   organizations: OrganizationService;
   apiKeys: ApiKeyService;
   connections: ConnectionService;
+  factorSets: FactorSetRepository;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -32,6 +34,7 @@ export function createServices(deps: ServiceDeps): Services {
   return {
     organizations: new OrganizationService(deps.dataSource),
     apiKeys: new ApiKeyService(deps.dataSource, now),
+    factorSets: new FactorSetRepository(deps.dataSource),
     connections: new ConnectionService({
       dataSource: deps.dataSource,
       connectors: deps.connectors ?? createConnectors({ ...config.providers }),

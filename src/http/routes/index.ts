@@ -9,6 +9,7 @@ import listConnections from './connections/list-connections';
 import moveConnection from './connections/move-connection';
 import replaceConnectionKey from './connections/replace-connection-key';
 import syncConnection from './connections/sync-connection';
+import createEstimate from './estimate/create-estimate';
 import getHealth from './health/get-health';
 import getMe from './me/get-me';
 
@@ -18,5 +19,6 @@ import getMe from './me/get-me';
  */
 export const ROUTES: RouteSpec[] = [
   getHealth, getMe, createApiKey, listApiKeys, revokeApiKey,
+  createEstimate,
   createConnection, listConnections, getConnection, deleteConnection, syncConnection, moveConnection, replaceConnectionKey,
 ];

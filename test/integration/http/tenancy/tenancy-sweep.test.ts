@@ -45,6 +45,7 @@ const bodyForA: Record<string, () => object> = {
 /** Routes without an id, with the request that would show B's data if tenancy leaked. */
 const collectionRoutes: Record<string, { body?: object }> = {
   'GET /api/v1/connections': {},
+  'POST /api/v1/estimate': { body: { model: 'gpt-4o', inputTokens: 10, outputTokens: 5 } },
   'POST /api/v1/connections': { body: { provider: 'anthropic', apiKey: GOOD_KEYS.anthropic } },
   'GET /api/v1/me': {},
   'GET /api/v1/api-keys': {},
