@@ -65,6 +65,12 @@ export class InitialSchema1764000000000 implements MigrationInterface {
       CREATE INDEX provider_connections_org_idx ON provider_connections (org_id, created_at, id);
       CREATE INDEX provider_connections_project_idx ON provider_connections (project_id) WHERE status <> 'deleted';
 
+      CREATE TABLE carbon_factor_sets (
+        version text PRIMARY KEY,
+        published_at timestamptz NOT NULL DEFAULT now(),
+        document jsonb NOT NULL
+      );
+
       CREATE TABLE usage_events (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         org_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
@@ -85,17 +91,23 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         revision int NOT NULL DEFAULT 1,
         first_seen_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
+        -- Emissions under the factor version the row was (re)ingested with, written in the same statement as
+        -- the row: the hot path writes one table, not two. Other versions go to event_emissions.
+        factor_version text NOT NULL REFERENCES carbon_factor_sets(version) ON DELETE RESTRICT,
+        tier text NOT NULL,
+        matched_rule text NOT NULL,
+        energy_wh_central numeric NOT NULL,
+        energy_wh_low numeric NOT NULL,
+        energy_wh_high numeric NOT NULL,
+        co2e_g_central numeric NOT NULL,
+        co2e_g_low numeric NOT NULL,
+        co2e_g_high numeric NOT NULL,
         CHECK (bucket_end > bucket_start)
       );
+      -- Serves the events list, export and per-connection filters (org first: every query is tenant-scoped).
       CREATE INDEX usage_events_org_time_idx ON usage_events (org_id, bucket_start, id);
-      CREATE INDEX usage_events_connection_time_idx ON usage_events (connection_id, bucket_start);
 
-      CREATE TABLE carbon_factor_sets (
-        version text PRIMARY KEY,
-        published_at timestamptz NOT NULL DEFAULT now(),
-        document jsonb NOT NULL
-      );
-
+      -- Emissions of an event under other factor versions, recomputed side by side; never edited for issued receipts.
       CREATE TABLE event_emissions (
         event_id bigint NOT NULL REFERENCES usage_events(id) ON DELETE CASCADE,
         factor_version text NOT NULL REFERENCES carbon_factor_sets(version) ON DELETE RESTRICT,

@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** Emissions of one usage event under one factor version; numeric columns (strings in JS), never floats. */
+/**
+ * Emissions of a usage event under a factor version other than the one stored on the event itself (a new
+ * version recomputes history side by side); numeric columns (strings in JS), never floats.
+ */
 @Entity({ name: 'event_emissions' })
 export class EventEmissionEntity {
   @PrimaryColumn({ name: 'event_id', type: 'bigint' }) eventId: string;

@@ -27,4 +27,14 @@ export class UsageEventEntity {
   @Column({ type: 'int', default: 1 }) revision: number;
   @Column({ name: 'first_seen_at', type: 'timestamptz', default: () => 'now()' }) firstSeenAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt: Date;
+  /** Emissions under the version this row was (re)ingested with; numeric columns come back as strings. */
+  @Column({ name: 'factor_version', type: 'text' }) factorVersion: string;
+  @Column({ type: 'text' }) tier: string;
+  @Column({ name: 'matched_rule', type: 'text' }) matchedRule: string;
+  @Column({ name: 'energy_wh_central', type: 'numeric' }) energyWhCentral: string;
+  @Column({ name: 'energy_wh_low', type: 'numeric' }) energyWhLow: string;
+  @Column({ name: 'energy_wh_high', type: 'numeric' }) energyWhHigh: string;
+  @Column({ name: 'co2e_g_central', type: 'numeric' }) co2eGCentral: string;
+  @Column({ name: 'co2e_g_low', type: 'numeric' }) co2eGLow: string;
+  @Column({ name: 'co2e_g_high', type: 'numeric' }) co2eGHigh: string;
 }

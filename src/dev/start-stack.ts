@@ -1,0 +1,108 @@
+import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import type { DevConfig } from '../config/dev';
+import { createDataSource } from '../db/data-source';
+import { migrateUp } from '../db/migrations-runner';
+import { startApi } from '../main';
+import { createWorkerRuntime } from '../worker';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { ensureLauncherApiKey } from './launcher-api-key';
+import { assertPortFree, LauncherError } from './launcher-error';
+import { ensureMasterKey } from './local-secrets';
+import type { Component, ComponentStack } from './shutdown';
+import { findTemporalBinary } from './temporal-binary';
+import { startTemporalDevServer } from './temporal-dev-server';
+
+export interface RunningStack {
+  apiUrl: string;
+  apiKey: string;
+  temporal: { uiUrl?: string; address: string; isExternal: boolean };
+  database: { url?: string; isExternal: boolean };
+  dataDir: string;
+}
+
+async function startDatabase(dev: DevConfig, dataDir: string, log: (l: string) => void): Promise<{ url: string; component?: Component }> {
+  if (dev.external.databaseUrl) return { url: dev.external.databaseUrl };
+  log('starting PostgreSQL…');
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: dev.ports.postgres, database: 'carbonplan' });
+  log(`PostgreSQL is up on port ${dev.ports.postgres}`);
+  return { url: pg.url, component: pg };
+}
+
+async function startTemporal(dev: DevConfig, binary: string | undefined, dataDir: string, log: (l: string) => void): Promise<{ address: string; uiUrl?: string; component?: Component }> {
+  if (!binary) return { address: dev.external.temporalAddress! };
+  log('starting Temporal…');
+  const server = await startTemporalDevServer({
+    binary, port: dev.ports.temporal, uiPort: dev.ports.temporalUi, namespace: dev.temporalNamespace,
+    // Kept in the data directory so workflows and schedules survive a restart.
+    dbFile: path.join(dataDir, 'temporal.sqlite'),
+  });
+  log(`Temporal is up at ${server.address}`);
+  return { address: server.address, uiUrl: server.uiUrl, component: { ...server, name: 'Temporal' } };
+}
+
+/** Starts whatever the environment does not provide, then the app on top; every piece is registered on `stack`. */
+export async function startStack(dev: DevConfig, dataDir: string, stack: ComponentStack, log: (line: string) => void): Promise<RunningStack> {
+  // Everything that can fail fast is checked before anything starts.
+  const temporalBinary = dev.external.temporalAddress ? undefined : findTemporalBinary({ cliPath: dev.temporalCliPath, searchPath: dev.searchPath });
+  await assertPortFree(dev.ports.api, 'API', 'PORT');
+  if (!dev.external.databaseUrl) await assertPortFree(dev.ports.postgres, 'embedded PostgreSQL', 'EMBEDDED_POSTGRES_PORT');
+  if (!dev.external.temporalAddress) {
+    await assertPortFree(dev.ports.temporal, 'Temporal', 'TEMPORAL_PORT');
+    await assertPortFree(dev.ports.temporalUi, 'Temporal Web UI', 'TEMPORAL_UI_PORT');
+  }
+  // Both take seconds and neither needs the other. Registered in a fixed order (so Temporal stops before
+  // PostgreSQL), and even when the other failed, so that it is stopped too.
+  const [database, temporal] = await Promise.allSettled([startDatabase(dev, dataDir, log), startTemporal(dev, temporalBinary, dataDir, log)]);
+  for (const started of [database, temporal]) if (started.status === 'fulfilled' && started.value.component) stack.add(started.value.component);
+  if (database.status === 'rejected') throw database.reason;
+  if (temporal.status === 'rejected') throw temporal.reason;
+  stack.checkpoint();
+
+  const config = loadConfig({
+    ...dev.baseEnv,
+    DATABASE_URL: database.value.url,
+    TEMPORAL_ADDRESS: temporal.value.address,
+    ...(dev.needsLocalSecrets.masterKey ? { SECRETS_MASTER_KEY: ensureMasterKey(dataDir) } : {}),
+    ...(dev.needsLocalSecrets.dir ? { SECRETS_LOCAL_DIR: path.join(dataDir, 'secrets') } : {}),
+  });
+
+  log('applying migrations…');
+  const ds = await createDataSource({ url: config.database.url, poolSize: 2, applicationName: 'carbonplan-launcher' }).initialize();
+  let apiKey: string;
+  try {
+    const applied = await migrateUp(ds);
+    log(applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
+    apiKey = (await ensureLauncherApiKey(ds, dataDir)).key;
+  } finally {
+    await ds.destroy();
+  }
+  stack.checkpoint();
+
+  // The launcher owns Ctrl-C: without this the SDK would shut the worker down on its own, out of order.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  log('starting the worker (bundles the workflows)…');
+  const worker = await createWorkerRuntime(config);
+  const running = worker.run();
+  running.then(
+    () => { if (!stack.isStopping) stack.reportUnexpectedExit('worker', 'it stopped'); },
+    (err: Error) => { if (!stack.isStopping) stack.reportUnexpectedExit('worker', err.message); },
+  );
+  stack.add({ name: 'worker', stop: () => worker.shutdown() });
+  stack.checkpoint();
+
+  log('starting the API…');
+  const api = await startApi(config).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'EADDRINUSE' ? new LauncherError(`port ${config.port} (API) is already in use; set PORT to another port`) : err;
+  });
+  stack.add({ name: 'API', stop: () => api.stop() });
+
+  return {
+    apiUrl: `http://127.0.0.1:${config.port}`,
+    apiKey,
+    temporal: { address: temporal.value.address, uiUrl: temporal.value.uiUrl, isExternal: Boolean(dev.external.temporalAddress) },
+    database: { url: dev.external.databaseUrl ? undefined : database.value.url, isExternal: Boolean(dev.external.databaseUrl) },
+    dataDir,
+  };
+}
