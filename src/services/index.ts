@@ -8,7 +8,9 @@ import { ApiKeyService } from './api-key.service';
 import { ConnectionWorkflows } from './connections/connection-workflows';
 import { ConnectionService } from './connections/connection.service';
 import { OrganizationService } from './organization.service';
+import { ProjectService } from './projects/project.service';
 import { FactorSetRepository } from './telemetry/factor-sets';
+import { TelemetryQueryService } from './telemetry/telemetry-query.service';
 
 export interface ServiceDeps {
   dataSource: DataSource;
@@ -24,17 +26,22 @@ export interface Services {
   organizations: OrganizationService;
   apiKeys: ApiKeyService;
   connections: ConnectionService;
+  projects: ProjectService;
   factorSets: FactorSetRepository;
+  telemetry: TelemetryQueryService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const now = deps.now ?? (() => new Date());
   const { config } = deps;
+  const factorSets = new FactorSetRepository(deps.dataSource);
   const secrets = createSecretStore({ ...config.secrets, region: config.aws.region, endpoint: config.aws.endpoint });
   return {
     organizations: new OrganizationService(deps.dataSource),
     apiKeys: new ApiKeyService(deps.dataSource, now),
-    factorSets: new FactorSetRepository(deps.dataSource),
+    projects: new ProjectService(deps.dataSource),
+    factorSets,
+    telemetry: new TelemetryQueryService(deps.dataSource, factorSets, now),
     connections: new ConnectionService({
       dataSource: deps.dataSource,
       connectors: deps.connectors ?? createConnectors({ ...config.providers }),

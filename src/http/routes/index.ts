@@ -10,8 +10,17 @@ import moveConnection from './connections/move-connection';
 import replaceConnectionKey from './connections/replace-connection-key';
 import syncConnection from './connections/sync-connection';
 import createEstimate from './estimate/create-estimate';
+import exportUsage from './export/export-usage';
 import getHealth from './health/get-health';
 import getMe from './me/get-me';
+import createProject from './projects/create-project';
+import deleteProject from './projects/delete-project';
+import getProject from './projects/get-project';
+import listProjects from './projects/list-projects';
+import updateProject from './projects/update-project';
+import getSummary from './telemetry/get-summary';
+import listEvents from './telemetry/list-events';
+import listModels from './telemetry/list-models';
 
 /**
  * Every endpoint. The app mounts exactly these, the OpenAPI document is generated from them, and the
@@ -19,6 +28,7 @@ import getMe from './me/get-me';
  */
 export const ROUTES: RouteSpec[] = [
   getHealth, getMe, createApiKey, listApiKeys, revokeApiKey,
-  createEstimate,
+  createEstimate, getSummary, listModels, listEvents, exportUsage,
   createConnection, listConnections, getConnection, deleteConnection, syncConnection, moveConnection, replaceConnectionKey,
+  createProject, listProjects, getProject, updateProject, deleteProject,
 ];
