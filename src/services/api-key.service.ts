@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { ApiKey, CreateApiKeyRequest, CreateApiKeyResponse } from '../../contracts/organizations';
 import { ApiKeyEntity, OrganizationEntity } from '../db/entities';
 import { notFound } from '../errors';
-import { decodeCursor, toPage } from './pagination';
+import { decodeCursor, keysetColumns, toPage } from './pagination';
 
 const KEY_PATTERN = /^cp_(live|test)_[A-Za-z0-9_-]{43}$/;
 /** last_used_at is advisory; writing it on every request would turn reads into writes. */
@@ -38,8 +38,9 @@ export class ApiKeyService {
   async list(orgId: string, limit: number, cursor?: string): Promise<{ data: ApiKey[]; nextCursor: string | null }> {
     const after = decodeCursor(cursor);
     const qb = this.ds.getRepository(ApiKeyEntity).createQueryBuilder('k').where('k.org_id = :orgId', { orgId });
-    if (after) qb.andWhere('(k.created_at, k.id) > (:at, :id)', { at: after.createdAt, id: after.id });
-    const rows = await qb.orderBy('k.created_at', 'ASC').addOrderBy('k.id', 'ASC').limit(limit + 1).getMany();
+    const keyset = keysetColumns('k');
+    if (after) qb.andWhere(keyset.after, { cursorAt: after.createdAt, cursorId: after.id });
+    const rows = await qb.orderBy(keyset.order[0], 'ASC').addOrderBy(keyset.order[1], 'ASC').limit(limit + 1).getMany();
     return toPage(rows, limit, toContract);
   }
 

@@ -7,7 +7,7 @@ import { ProviderError, type Connectors } from '../../connectors';
 import { ProjectEntity, ProviderConnectionEntity } from '../../db/entities';
 import { AppError, notFound } from '../../errors';
 import type { ProviderKeyStore } from '../../integrations/secrets';
-import { decodeCursor, toPage } from '../pagination';
+import { decodeCursor, keysetColumns, toPage } from '../pagination';
 import { connectionWorkflowId, type ConnectionWorkflows } from './connection-workflows';
 
 const MANUAL_SYNC_INTERVAL_MS = 5 * 60_000;
@@ -52,8 +52,9 @@ export class ConnectionService {
   async list(orgId: string, limit: number, cursor?: string) {
     const after = decodeCursor(cursor);
     const qb = this.repo.createQueryBuilder('c').where('c.org_id = :orgId', { orgId }).andWhere(`c.status <> 'deleted'`);
-    if (after) qb.andWhere('(c.created_at, c.id) > (:at, :id)', { at: after.createdAt, id: after.id });
-    const rows = await qb.orderBy('c.created_at', 'ASC').addOrderBy('c.id', 'ASC').limit(limit + 1).getMany();
+    const keyset = keysetColumns('c');
+    if (after) qb.andWhere(keyset.after, { cursorAt: after.createdAt, cursorId: after.id });
+    const rows = await qb.orderBy(keyset.order[0], 'ASC').addOrderBy(keyset.order[1], 'ASC').limit(limit + 1).getMany();
     return toPage(rows, limit, toConnectionContract);
   }
 

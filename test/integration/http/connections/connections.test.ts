@@ -5,6 +5,9 @@ import { startTestApi, type TestApi } from '../../../helpers/api';
 import { testConfig, testEnv } from '../../../helpers/env';
 import { GOOD_KEYS, OPENROUTER_INFERENCE_KEY, startProviderFakes, type ProviderFakes } from '../../../helpers/provider-fakes';
 import { findFreePort } from '../../../../src/dev/processes';
+import { FactorSetRepository } from '../../../../src/services/telemetry/factor-sets';
+import { IngestService } from '../../../../src/services/telemetry/ingest.service';
+import { bucket } from '../../../factories/usage';
 
 const keys = createClerkTestKeys();
 let fakes: ProviderFakes;
@@ -152,10 +155,8 @@ describe('reading, syncing, moving, replacing and deleting', () => {
 
   it('DELETE stops the poller, deletes the secret and hides the connection, keeping usage history', async () => {
     const [row] = await api.deps.dataSource.query(`SELECT org_id, project_id, secret_ref FROM provider_connections WHERE id = $1`, [id]);
-    await api.deps.dataSource.query(
-      `INSERT INTO usage_events (org_id, connection_id, project_id, provider, model, bucket_start, bucket_end, idempotency_key) VALUES ($1, $2, $3, 'anthropic', 'claude-haiku-4-5', '2026-11-01T00:00Z', '2026-11-01T01:00Z', $4)`,
-      [row.org_id, id, row.project_id, Buffer.from(id)],
-    );
+    await new IngestService(api.deps.dataSource, new FactorSetRepository(api.deps.dataSource))
+      .ingest({ id, orgId: row.org_id, projectId: row.project_id, provider: 'anthropic' }, [bucket({ provider: 'anthropic', model: 'claude-haiku-4-5' })]);
     const res = await call('delete', `/api/v1/connections/${id}`, token);
     expect(res.status).toBe(204);
     expect((await handleOf(`connection:${id}`).describe()).status.name).toBe('TERMINATED');

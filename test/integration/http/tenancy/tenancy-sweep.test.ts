@@ -1,6 +1,9 @@
 import { createClerkTestKeys, mintClerkToken } from '../../../helpers/clerk';
 import { startTestApi, type TestApi } from '../../../helpers/api';
 import { testConfig } from '../../../helpers/env';
+import { FactorSetRepository } from '../../../../src/services/telemetry/factor-sets';
+import { IngestService } from '../../../../src/services/telemetry/ingest.service';
+import { bucket } from '../../../factories/usage';
 import { GOOD_KEYS, startProviderFakes, type ProviderFakes } from '../../../helpers/provider-fakes';
 import { ROUTES } from '../../../../src/http/routes';
 
@@ -34,12 +37,18 @@ const createForB: Record<string, () => Promise<string>> = {
     secretsOfB.push(res.body.key);
     return res.body.id;
   },
+  '/api/v1/projects/:id': async () => {
+    const res = await api.http.post('/api/v1/projects').set('Authorization', tokenB).send({ name: 'b-visible-name' });
+    expect(res.status).toBe(201);
+    return res.body.id;
+  },
 };
 
 /** A valid body for A, so a 404 can only come from tenancy, not validation. */
 const bodyForA: Record<string, () => object> = {
   'PUT /api/v1/connections/:id/project': () => ({ projectId: projectOfA }),
   'PUT /api/v1/connections/:id/key': () => ({ apiKey: GOOD_KEYS.openai }),
+  'PATCH /api/v1/projects/:id': () => ({ name: 'a-renamed', slug: 'a-renamed', isDefault: true }),
 };
 
 /** Routes without an id, with the request that would show B's data if tenancy leaked. */
@@ -50,6 +59,12 @@ const collectionRoutes: Record<string, { body?: object }> = {
   'GET /api/v1/me': {},
   'GET /api/v1/api-keys': {},
   'POST /api/v1/api-keys': { body: { name: 'a-key' } },
+  'GET /api/v1/projects': {},
+  'POST /api/v1/projects': { body: { name: 'a-project' } },
+  'GET /api/v1/telemetry/summary': {},
+  'GET /api/v1/telemetry/models': {},
+  'GET /api/v1/telemetry/events': {},
+  'GET /api/v1/export': {},
 };
 
 beforeAll(async () => {
@@ -58,7 +73,12 @@ beforeAll(async () => {
   tokenA = `Bearer ${mintClerkToken(keys, { orgId: `org_sweep_a_${Date.now()}` })}`;
   tokenB = `Bearer ${mintClerkToken(keys, { orgId: `org_sweep_b_${Date.now()}` })}`;
   await api.http.post('/api/v1/api-keys').set('Authorization', tokenB).send({ name: 'b-visible-name' });
-  await connectionOfB();
+  // B has usage (yesterday, inside every endpoint's default range) under a model name A must never see.
+  const connB = await connectionOfB();
+  const [rowB] = await api.deps.dataSource.query(`SELECT org_id, project_id FROM provider_connections WHERE id = $1`, [connB]);
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 13) + ':00:00Z';
+  await new IngestService(api.deps.dataSource, new FactorSetRepository(api.deps.dataSource))
+    .ingest({ id: connB, orgId: rowB.org_id, projectId: rowB.project_id, provider: 'openai' }, [bucket({ hour: yesterday, model: 'b-visible-name-model' })]);
   const orgOfA = (await api.http.get('/api/v1/me').set('Authorization', tokenA)).body.organization.id;
   [{ id: projectOfA }] = await api.deps.dataSource.query(`SELECT id FROM projects WHERE org_id = $1 AND is_default`, [orgOfA]);
 });
@@ -88,10 +108,17 @@ describe('tenancy sweep', () => {
     const [method, path] = name.split(' ');
     const res = await (api.http as any)[method.toLowerCase()](path).set('Authorization', tokenA).send(body ?? {});
     expect(res.status).toBeLessThan(300);
-    const text = JSON.stringify(res.body);
+    const text = JSON.stringify(res.body) + res.text;
     expect(text).not.toContain('b-visible-name');
     expect(text).not.toContain('org_sweep_b');
     for (const secret of secretsOfB) expect(text).not.toContain(secret);
+  });
+
+  it('control: B itself does see its data through the same routes', async () => {
+    for (const path of ['/api/v1/telemetry/summary', '/api/v1/export', '/api/v1/api-keys', '/api/v1/connections']) {
+      const res = await api.http.get(path).set('Authorization', tokenB);
+      expect(JSON.stringify(res.body) + res.text).toContain('b-visible-name');
+    }
   });
 
   it("leaves B's key working after A's attempts", async () => {

@@ -1,0 +1,376 @@
+// `npm run demo` (`npm start -- --demo`): a year of realistic usage in the local organization, so that every
+// telemetry endpoint has something to show on first run. Everything is derived from the organization id and the
+// absolute bucket time, never from a running random state or from "now": a re-run (even hours later) produces the
+// very same buckets for the hours it shares with the previous run, which IngestService then leaves unchanged.
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Provider, TokenClass, UsageBucket } from '../../contracts/usage';
+import { serializeGrouping } from '../connectors/normalize';
+import { FactorSetRepository } from '../services/telemetry/factor-sets';
+import { IngestService, type IngestTarget } from '../services/telemetry/ingest.service';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const YEAR_DAYS = 365;
+/** Volume is anchored here (×1) and doubles every year, so any year-long window shows growth. */
+const GROWTH_EPOCH_MS = Date.UTC(2026, 0, 1);
+const GROWTH_PER_YEAR = 2;
+/** The demo company works on US Eastern time (no DST: the shape matters, not the exact hour). */
+const LOCAL_OFFSET_MS = -5 * HOUR_MS;
+/** Namespace of the demo connection ids (UUIDv5 of `<org id>/demo/<key>`). */
+const DEMO_NAMESPACE = 'c2a7f5b4-5e3a-4f0e-9a59-3d1c0de0d3a0';
+
+export interface SeedDemoDataOptions {
+  dataSource: DataSource;
+  orgId: string;
+  /** The data ends at the start of this hour (OpenRouter: of this UTC day); it starts 365 days earlier. */
+  now: Date;
+  log?: (line: string) => void;
+  /** Checked between pages: an aborted seeding stops after the page in flight (each page is one transaction). */
+  signal?: AbortSignal;
+  pageSize?: number;
+}
+
+export interface DemoProject { id: string; name: string; slug: string }
+export interface DemoConnection { id: string; provider: Provider; name: string; projectId: string }
+export interface DemoDataResult {
+  projects: DemoProject[];
+  connections: DemoConnection[];
+  /** Buckets generated and handed to IngestService (each is one usage event). */
+  events: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** First day with data (YYYY-MM-DD), for a summary query that covers all of it. */
+  fromDay: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Deterministic randomness: every draw is a pure function of a string key.
+
+/** FNV-1a, 32 bits: a fast, well-mixed seed from a string. */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32, as in the test factories: reproducible uniform draws in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const randomFor = (key: string) => seededRandom(hash32(key));
+
+/** A standard normal draw (Box–Muller). */
+function gaussian(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+/** Poisson by inversion for small means, a rounded normal approximation above. */
+function poisson(rand: () => number, mean: number): number {
+  if (mean <= 0) return 0;
+  if (mean > 40) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(rand)));
+  const limit = Math.exp(-mean);
+  let k = 0;
+  let p = rand();
+  while (p > limit) {
+    k += 1;
+    p *= rand();
+  }
+  return k;
+}
+
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+
+/** UUIDv5 (RFC 9562): SHA-1 of namespace + name, version and variant bits set. */
+export function uuidV5(name: string, namespace = DEMO_NAMESPACE): string {
+  const bytes = createHash('sha1').update(Buffer.from(namespace.replace(/-/g, ''), 'hex')).update(name).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x50;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export const demoConnectionId = (orgId: string, key: string) => uuidV5(`${orgId}/demo/${key}`);
+
+// ---------------------------------------------------------------------------------------------------------------
+// The demo company: a product app on OpenAI, a support bot on Anthropic, a research team trying models on OpenRouter.
+
+type Profile = 'office' | 'evening' | 'support' | 'batch' | 'research';
+
+interface Series {
+  model: string;
+  grouping: string;
+  profile: Profile;
+  /** Mean requests per hour (per day for OpenRouter) on a weekday at the profile's peak, at the growth epoch. */
+  peak: number;
+  inputPerRequest: number;
+  outputPerRequest: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  /** Share of the output that is reasoning (reported as a part of it). */
+  reasoning?: number;
+  /** Mix shift over absolute time: a logistic from `from` to `to` times the volume, centred on `mid`. */
+  shift?: { from: number; to: number; mid: string; days: number };
+  /** Only some days (experiments): the probability that a day has any traffic. */
+  dayProbability?: number;
+}
+
+interface ConnectionSpec { key: string; provider: Provider; name: string; projectSlug: string; daily: boolean; series: Series[] }
+interface ProjectSpec { name: string; slug: string; isDefault: boolean }
+
+const PROJECTS: ProjectSpec[] = [
+  { name: 'Default', slug: 'default', isDefault: true },
+  { name: 'Support bot', slug: 'support-bot', isDefault: false },
+  { name: 'Research', slug: 'research', isDefault: false },
+];
+
+const openai = (apiKey: string) => serializeGrouping({ api_key_id: apiKey, project_id: 'proj_demo_app' });
+const anthropic = (apiKey: string) => serializeGrouping({ api_key_id: apiKey, workspace_id: 'wrkspc_demo_support' });
+const RESEARCH = serializeGrouping({ workspace_id: 'demo-research' });
+
+const CONNECTIONS: ConnectionSpec[] = [
+  {
+    key: 'openai', provider: 'openai', name: 'Demo OpenAI', projectSlug: 'default', daily: false,
+    series: [
+      // The web app moves from gpt-4o to gpt-4.1-mini over the spring.
+      { model: 'gpt-4o-2024-08-06', grouping: openai('key_demo_web'), profile: 'office', peak: 140, inputPerRequest: 2400, outputPerRequest: 420, cacheRead: 0.35, cacheWrite: 0.04, shift: { from: 1.3, to: 0.45, mid: '2026-05-01', days: 45 } },
+      { model: 'gpt-4o-mini', grouping: openai('key_demo_web'), profile: 'office', peak: 420, inputPerRequest: 1500, outputPerRequest: 280, cacheRead: 0.45, cacheWrite: 0.03 },
+      { model: 'gpt-4.1-mini', grouping: openai('key_demo_web'), profile: 'office', peak: 240, inputPerRequest: 1800, outputPerRequest: 340, cacheRead: 0.4, cacheWrite: 0.04, shift: { from: 0.25, to: 1.4, mid: '2026-05-01', days: 45 } },
+      { model: 'o3-2025-04-16', grouping: openai('key_demo_web'), profile: 'office', peak: 18, inputPerRequest: 3200, outputPerRequest: 2600, cacheRead: 0.2, cacheWrite: 0.02, reasoning: 0.72 },
+      { model: 'gpt-4o-2024-08-06', grouping: openai('key_demo_mobile'), profile: 'evening', peak: 70, inputPerRequest: 1900, outputPerRequest: 380, cacheRead: 0.3, cacheWrite: 0.04, shift: { from: 1.3, to: 0.45, mid: '2026-06-15', days: 45 } },
+      { model: 'gpt-4o-mini', grouping: openai('key_demo_mobile'), profile: 'evening', peak: 260, inputPerRequest: 1200, outputPerRequest: 240, cacheRead: 0.4, cacheWrite: 0.03 },
+      { model: 'gpt-4.1-mini', grouping: openai('key_demo_mobile'), profile: 'evening', peak: 120, inputPerRequest: 1500, outputPerRequest: 300, cacheRead: 0.35, cacheWrite: 0.03, shift: { from: 0.25, to: 1.4, mid: '2026-06-15', days: 45 } },
+      { model: 'o3-2025-04-16', grouping: openai('key_demo_mobile'), profile: 'evening', peak: 6, inputPerRequest: 2800, outputPerRequest: 2300, cacheRead: 0.15, cacheWrite: 0.02, reasoning: 0.7 },
+      // Nightly enrichment jobs.
+      { model: 'gpt-4o-mini', grouping: openai('key_demo_batch'), profile: 'batch', peak: 900, inputPerRequest: 1100, outputPerRequest: 160, cacheRead: 0.1, cacheWrite: 0.01 },
+      { model: 'gpt-4.1-mini', grouping: openai('key_demo_batch'), profile: 'batch', peak: 400, inputPerRequest: 1300, outputPerRequest: 220, cacheRead: 0.1, cacheWrite: 0.01, shift: { from: 0.2, to: 1.2, mid: '2026-04-01', days: 30 } },
+    ],
+  },
+  {
+    key: 'anthropic', provider: 'anthropic', name: 'Demo Anthropic', projectSlug: 'support-bot', daily: false,
+    series: [
+      // Long support conversations: large cached prefixes.
+      { model: 'claude-sonnet-4-20250514', grouping: anthropic('apikey_demo_chat'), profile: 'support', peak: 160, inputPerRequest: 7000, outputPerRequest: 520, cacheRead: 0.62, cacheWrite: 0.08 },
+      { model: 'claude-haiku-4-5', grouping: anthropic('apikey_demo_chat'), profile: 'support', peak: 220, inputPerRequest: 3200, outputPerRequest: 260, cacheRead: 0.55, cacheWrite: 0.07, shift: { from: 0.3, to: 1.2, mid: '2026-01-15', days: 30 } },
+      { model: 'claude-haiku-4-5', grouping: anthropic('apikey_demo_triage'), profile: 'support', peak: 380, inputPerRequest: 1400, outputPerRequest: 60, cacheRead: 0.7, cacheWrite: 0.05 },
+      // Escalations only.
+      { model: 'claude-opus-4-1-20250805', grouping: anthropic('apikey_demo_chat'), profile: 'support', peak: 7, inputPerRequest: 11000, outputPerRequest: 900, cacheRead: 0.5, cacheWrite: 0.1 },
+    ],
+  },
+  {
+    key: 'openrouter', provider: 'openrouter', name: 'Demo OpenRouter', projectSlug: 'research', daily: true,
+    series: [
+      { model: 'meta-llama/llama-3.3-70b-instruct', grouping: RESEARCH, profile: 'research', peak: 1800, inputPerRequest: 2200, outputPerRequest: 450 },
+      { model: 'google/gemini-2.5-flash', grouping: RESEARCH, profile: 'research', peak: 2600, inputPerRequest: 4000, outputPerRequest: 380 },
+      { model: 'deepseek/deepseek-r1-0528', grouping: RESEARCH, profile: 'research', peak: 350, inputPerRequest: 2500, outputPerRequest: 3200, reasoning: 0.65 },
+      // A model no factor rule knows: shows the fallback tier and its wide bounds.
+      { model: 'acme/prototype-7', grouping: RESEARCH, profile: 'research', peak: 600, inputPerRequest: 3000, outputPerRequest: 700, dayProbability: 0.45 },
+    ],
+  },
+];
+
+/** Relative activity by local hour of day (0..23), 1 at the peak. */
+const bump = (hour: number, centre: number, width: number) => {
+  const d = Math.min(Math.abs(hour - centre), 24 - Math.abs(hour - centre));
+  return Math.exp(-(d * d) / (2 * width * width));
+};
+const HOURLY: Record<Profile, (hour: number) => number> = {
+  office: (h) => 0.06 + 0.94 * Math.max(bump(h, 11, 2.2), 0.85 * bump(h, 15, 2)),
+  evening: (h) => 0.1 + 0.9 * Math.max(bump(h, 20.5, 2.2), 0.45 * bump(h, 12.5, 1.5)),
+  support: (h) => 0.3 + 0.7 * bump(h, 13, 4),
+  batch: (h) => (h >= 21 || h < 1 ? 1 : 0), // jobs run 21:00–01:00 local
+  research: () => 1,
+};
+const WEEKEND: Record<Profile, number> = { office: 0.22, evening: 0.9, support: 0.65, batch: 1, research: 0.15 };
+
+/** Year-end holidays and a quiet August. */
+function seasonal(localDay: Date): number {
+  const m = localDay.getUTCMonth();
+  const d = localDay.getUTCDate();
+  if ((m === 11 && d >= 23) || (m === 0 && d <= 2)) return 0.45;
+  if (m === 7) return 0.85;
+  return 1;
+}
+
+const growth = (ms: number) => GROWTH_PER_YEAR ** ((ms - GROWTH_EPOCH_MS) / (YEAR_DAYS * DAY_MS));
+
+function shiftFactor(s: Series, ms: number): number {
+  if (!s.shift) return 1;
+  const x = (ms - Date.parse(`${s.shift.mid}T00:00:00Z`)) / (s.shift.days * DAY_MS);
+  return s.shift.from + (s.shift.to - s.shift.from) / (1 + Math.exp(-x));
+}
+
+function generateBucket(orgId: string, conn: ConnectionSpec, s: Series, startMs: number, lengthMs: number): UsageBucket | undefined {
+  const local = new Date(startMs + LOCAL_OFFSET_MS);
+  const localDayMs = Math.floor(local.getTime() / DAY_MS) * DAY_MS;
+  const weekday = local.getUTCDay();
+  const isWeekend = weekday === 0 || weekday === 6;
+  const seriesKey = `${orgId}|${conn.key}|${s.model}|${s.grouping}`;
+
+  // Day-level variation, shared by every hour of the day: busy and quiet days, and experiment days.
+  const dayRand = randomFor(`${seriesKey}|day|${localDayMs}`);
+  const orgDay = Math.exp(0.12 * gaussian(randomFor(`${orgId}|${conn.key}|day|${localDayMs}`)));
+  const seriesDay = Math.exp(0.15 * gaussian(dayRand));
+  if (s.dayProbability !== undefined && dayRand() >= s.dayProbability) return undefined;
+
+  const shape = conn.daily ? 1 : HOURLY[s.profile](local.getUTCHours());
+  const mean = s.peak * shape * (isWeekend ? WEEKEND[s.profile] : 1) * seasonal(new Date(localDayMs)) * growth(startMs) * shiftFactor(s, startMs) * orgDay * seriesDay;
+
+  const rand = randomFor(`${seriesKey}|${startMs}`);
+  const requests = poisson(rand, mean);
+  if (requests === 0) return undefined; // providers report no row for an idle bucket
+
+  const input = Math.max(requests, Math.round(requests * s.inputPerRequest * Math.exp(0.25 * gaussian(rand))));
+  const outputTokens = Math.max(requests, Math.round(requests * s.outputPerRequest * Math.exp(0.3 * gaussian(rand))));
+  const inputCacheRead = s.cacheRead ? Math.round(input * clamp(s.cacheRead + 0.08 * gaussian(rand), 0, 0.92)) : 0;
+  const inputCacheWrite = s.cacheWrite ? Math.round((input - inputCacheRead) * clamp(s.cacheWrite * (0.5 + rand()), 0, 0.5)) : 0;
+  const reasoningTokens = s.reasoning ? Math.round(outputTokens * clamp(s.reasoning + 0.07 * gaussian(rand), 0.2, 0.95)) : 0;
+
+  // What each provider's report can and cannot say (see the connectors): OpenRouter has no cache split;
+  // OpenAI and Anthropic do not report reasoning apart (here they do for o3, whose rows carry it).
+  let unreported: TokenClass[];
+  if (conn.provider === 'openrouter') unreported = ['cache_read', 'cache_write'];
+  else unreported = reasoningTokens > 0 ? [] : ['reasoning'];
+
+  return {
+    provider: conn.provider,
+    model: s.model,
+    bucketStart: new Date(startMs),
+    bucketEnd: new Date(startMs + lengthMs),
+    grouping: s.grouping,
+    inputUncached: input - inputCacheRead - inputCacheWrite,
+    inputCacheWrite,
+    inputCacheRead,
+    outputTokens,
+    reasoningTokens,
+    // Anthropic's usage report has no request count (contracts/usage.ts).
+    requests: conn.provider === 'anthropic' ? null : requests,
+    unreported,
+    ...(conn.provider === 'openai' ? { formatVersion: '2026-07' } : {}),
+  };
+}
+
+/** Every bucket of one connection over the year before `now`: hourly, or daily for completed days (OpenRouter). */
+export function generateDemoBuckets(orgId: string, connectionKey: string, now: Date): UsageBucket[] {
+  const conn = CONNECTIONS.find((c) => c.key === connectionKey);
+  if (!conn) throw new Error(`no demo connection "${connectionKey}"`);
+  const step = conn.daily ? DAY_MS : HOUR_MS;
+  const end = Math.floor(now.getTime() / step) * step;
+  const start = end - YEAR_DAYS * DAY_MS;
+  const out: UsageBucket[] = [];
+  for (let t = start; t < end; t += step) {
+    for (const s of conn.series) {
+      const bucket = generateBucket(orgId, conn, s, t, step);
+      if (bucket) out.push(bucket);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rows: projects and connections, found again on a re-run.
+
+async function ensureProject(ds: DataSource, orgId: string, spec: ProjectSpec): Promise<DemoProject> {
+  type Row = { id: string; name: string; slug: string };
+  const find = async (): Promise<Row | undefined> => {
+    // The default project is whichever the organization has, even renamed; the others are found by slug.
+    const rows: Row[] = spec.isDefault
+      ? await ds.query(`SELECT id, name, slug FROM projects WHERE org_id = $1 AND is_default`, [orgId])
+      : await ds.query(`SELECT id, name, slug FROM projects WHERE org_id = $1 AND slug = $2`, [orgId, spec.slug]);
+    return rows[0];
+  };
+  const existing = await find();
+  if (existing) return existing;
+  await ds.query(
+    `INSERT INTO projects (org_id, name, slug, is_default) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+    [orgId, spec.name, spec.slug, spec.isDefault],
+  );
+  const created = await find();
+  if (!created) throw new Error(`could not create the demo project "${spec.name}" (slug ${spec.slug} is taken?)`);
+  return created;
+}
+
+/**
+ * A paused connection without a key: nothing polls it. Created once with a deterministic id; afterwards it is
+ * left as the user made it (renamed, moved to another project, deleted).
+ */
+async function ensureConnection(ds: DataSource, orgId: string, spec: ConnectionSpec, projectId: string, createdAt: Date) {
+  const id = demoConnectionId(orgId, spec.key);
+  await ds.query(
+    `INSERT INTO provider_connections (id, org_id, project_id, provider, name, key_hint, status, workflow_id, created_at)
+     VALUES ($1, $2, $3, $4, $5, 'demo', 'paused', $6, $7) ON CONFLICT (id) DO NOTHING`,
+    [id, orgId, projectId, spec.provider, spec.name, `demo:${id}`, createdAt],
+  );
+  const [row]: Array<{ id: string; org_id: string; project_id: string; name: string; status: string }> =
+    await ds.query(`SELECT id, org_id, project_id, name, status FROM provider_connections WHERE id = $1`, [id]);
+  if (row.org_id !== orgId) throw new Error(`demo connection ${id} belongs to another organization`);
+  return row;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** Fills the organization with the demo projects, connections and a year of usage. Safe to run again. */
+export async function seedDemoData(options: SeedDemoDataOptions): Promise<DemoDataResult> {
+  const { dataSource: ds, orgId, now, signal } = options;
+  const log = options.log ?? (() => undefined);
+  const pageSize = options.pageSize ?? 2000;
+  const startedAt = Date.now();
+
+  const projects = new Map<string, DemoProject>();
+  for (const spec of PROJECTS) projects.set(spec.slug, await ensureProject(ds, orgId, spec));
+
+  const firstDayMs = Math.floor(now.getTime() / DAY_MS) * DAY_MS - YEAR_DAYS * DAY_MS;
+  const connections: DemoConnection[] = [];
+  const work: Array<{ target: IngestTarget; buckets: UsageBucket[] }> = [];
+  for (const spec of CONNECTIONS) {
+    const row = await ensureConnection(ds, orgId, spec, projects.get(spec.projectSlug)!.id, new Date(firstDayMs));
+    if (row.status === 'deleted') {
+      log(`demo data: "${row.name}" was deleted; leaving it alone`);
+      continue;
+    }
+    connections.push({ id: row.id, provider: spec.provider, name: row.name, projectId: row.project_id });
+    // New usage goes where the connection is now, as the poller would do.
+    work.push({ target: { id: row.id, orgId, projectId: row.project_id, provider: spec.provider }, buckets: generateDemoBuckets(orgId, spec.key, now) });
+  }
+
+  const total = work.reduce((n, w) => n + w.buckets.length, 0);
+  log(`demo data: a year of usage for ${connections.length} connection(s) in ${projects.size} projects, ${fmt(total)} events`);
+  const ingest = new IngestService(ds, new FactorSetRepository(ds));
+  const result: DemoDataResult = {
+    projects: [...projects.values()], connections, events: total, inserted: 0, updated: 0, unchanged: 0, fromDay: new Date(firstDayMs).toISOString().slice(0, 10),
+  };
+  let done = 0;
+  let reported = 0;
+  for (const { target, buckets } of work) {
+    for (let i = 0; i < buckets.length; i += pageSize) {
+      signal?.throwIfAborted();
+      const page = buckets.slice(i, i + pageSize);
+      const r = await ingest.ingest(target, page);
+      result.inserted += r.inserted;
+      result.updated += r.updated;
+      result.unchanged += r.unchanged;
+      done += page.length;
+      const percent = Math.floor((done / total) * 10) * 10;
+      if (percent > reported && percent < 100) {
+        reported = percent;
+        log(`demo data: ${percent}% (${fmt(done)} events)`);
+      }
+    }
+  }
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  log(`demo data: done, ${fmt(total)} events (${fmt(result.inserted)} new, ${fmt(result.updated)} updated, ${fmt(result.unchanged)} unchanged) in ${seconds} s`);
+  return result;
+}
