@@ -25,7 +25,8 @@ export async function reconciliationWorkflow(input: ReconciliationInput = {}): P
     while (next < ids.length) {
       const connectionId = ids[next++];
       try {
-        changed += (await repollWindow({ connectionId, hours: windowHours })).changed;
+        const result = await repollWindow({ connectionId, hours: windowHours });
+        changed += result.changed;
       } catch {
         failed += 1;
       }

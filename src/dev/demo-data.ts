@@ -48,12 +48,14 @@ export interface DemoDataResult {
 // ---------------------------------------------------------------------------------------------------------------
 // Deterministic randomness: every draw is a pure function of a string key.
 
-/** FNV-1a, 32 bits: a fast, well-mixed seed from a string. */
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
+// Math's functions as locals: hot loops under Jest's vm context pay for every global lookup.
+const { imul, exp, sqrt, log: ln, cos, round, floor, min, max, abs, PI } = Math;
+
+/** FNV-1a, 32 bits: a fast, well-mixed seed from a string; pass a prefix's hash as `h` to continue it. */
+function hash32(text: string, h = 0x811c9dc5): number {
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    h = imul(h, 0x01000193);
   }
   return h >>> 0;
 }
@@ -64,25 +66,24 @@ function seededRandom(seed: number): () => number {
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
-const randomFor = (key: string) => seededRandom(hash32(key));
 
 /** A standard normal draw (Box–Muller). */
 function gaussian(rand: () => number): number {
-  const u = Math.max(rand(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+  const u = max(rand(), 1e-12);
+  return sqrt(-2 * ln(u)) * cos(2 * PI * rand());
 }
 
 /** Poisson by inversion for small means, a rounded normal approximation above. */
 function poisson(rand: () => number, mean: number): number {
   if (mean <= 0) return 0;
-  if (mean > 40) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(rand)));
-  const limit = Math.exp(-mean);
+  if (mean > 40) return max(0, round(mean + sqrt(mean) * gaussian(rand)));
+  const limit = exp(-mean);
   let k = 0;
   let p = rand();
   while (p > limit) {
@@ -92,7 +93,7 @@ function poisson(rand: () => number, mean: number): number {
   return k;
 }
 
-const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+const clamp = (x: number, lo: number, hi: number) => min(hi, max(lo, x));
 
 /** UUIDv5 (RFC 9562): SHA-1 of namespace + name, version and variant bits set. */
 export function uuidV5(name: string, namespace = DEMO_NAMESPACE): string {
@@ -122,14 +123,16 @@ interface Series {
   cacheWrite?: number;
   /** Share of the output that is reasoning (reported as a part of it). */
   reasoning?: number;
-  /** Mix shift over absolute time: a logistic from `from` to `to` times the volume, centred on `mid`. */
-  shift?: { from: number; to: number; mid: string; days: number };
+  /** Mix shift over absolute time: a logistic from `from` to `to` times the volume, centred on `mid` (ms). */
+  shift?: { from: number; to: number; mid: number; days: number };
   /** Only some days (experiments): the probability that a day has any traffic. */
   dayProbability?: number;
 }
 
 interface ConnectionSpec { key: string; provider: Provider; name: string; projectSlug: string; daily: boolean; series: Series[] }
 interface ProjectSpec { name: string; slug: string; isDefault: boolean }
+
+const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
 
 const PROJECTS: ProjectSpec[] = [
   { name: 'Default', slug: 'default', isDefault: true },
@@ -146,17 +149,17 @@ const CONNECTIONS: ConnectionSpec[] = [
     key: 'openai', provider: 'openai', name: 'Demo OpenAI', projectSlug: 'default', daily: false,
     series: [
       // The web app moves from gpt-4o to gpt-4.1-mini over the spring.
-      { model: 'gpt-4o-2024-08-06', grouping: openai('key_demo_web'), profile: 'office', peak: 140, inputPerRequest: 2400, outputPerRequest: 420, cacheRead: 0.35, cacheWrite: 0.04, shift: { from: 1.3, to: 0.45, mid: '2026-05-01', days: 45 } },
+      { model: 'gpt-4o-2024-08-06', grouping: openai('key_demo_web'), profile: 'office', peak: 140, inputPerRequest: 2400, outputPerRequest: 420, cacheRead: 0.35, cacheWrite: 0.04, shift: { from: 1.3, to: 0.45, mid: day('2026-05-01'), days: 45 } },
       { model: 'gpt-4o-mini', grouping: openai('key_demo_web'), profile: 'office', peak: 420, inputPerRequest: 1500, outputPerRequest: 280, cacheRead: 0.45, cacheWrite: 0.03 },
-      { model: 'gpt-4.1-mini', grouping: openai('key_demo_web'), profile: 'office', peak: 240, inputPerRequest: 1800, outputPerRequest: 340, cacheRead: 0.4, cacheWrite: 0.04, shift: { from: 0.25, to: 1.4, mid: '2026-05-01', days: 45 } },
+      { model: 'gpt-4.1-mini', grouping: openai('key_demo_web'), profile: 'office', peak: 240, inputPerRequest: 1800, outputPerRequest: 340, cacheRead: 0.4, cacheWrite: 0.04, shift: { from: 0.25, to: 1.4, mid: day('2026-05-01'), days: 45 } },
       { model: 'o3-2025-04-16', grouping: openai('key_demo_web'), profile: 'office', peak: 18, inputPerRequest: 3200, outputPerRequest: 2600, cacheRead: 0.2, cacheWrite: 0.02, reasoning: 0.72 },
-      { model: 'gpt-4o-2024-08-06', grouping: openai('key_demo_mobile'), profile: 'evening', peak: 70, inputPerRequest: 1900, outputPerRequest: 380, cacheRead: 0.3, cacheWrite: 0.04, shift: { from: 1.3, to: 0.45, mid: '2026-06-15', days: 45 } },
+      { model: 'gpt-4o-2024-08-06', grouping: openai('key_demo_mobile'), profile: 'evening', peak: 70, inputPerRequest: 1900, outputPerRequest: 380, cacheRead: 0.3, cacheWrite: 0.04, shift: { from: 1.3, to: 0.45, mid: day('2026-06-15'), days: 45 } },
       { model: 'gpt-4o-mini', grouping: openai('key_demo_mobile'), profile: 'evening', peak: 260, inputPerRequest: 1200, outputPerRequest: 240, cacheRead: 0.4, cacheWrite: 0.03 },
-      { model: 'gpt-4.1-mini', grouping: openai('key_demo_mobile'), profile: 'evening', peak: 120, inputPerRequest: 1500, outputPerRequest: 300, cacheRead: 0.35, cacheWrite: 0.03, shift: { from: 0.25, to: 1.4, mid: '2026-06-15', days: 45 } },
+      { model: 'gpt-4.1-mini', grouping: openai('key_demo_mobile'), profile: 'evening', peak: 120, inputPerRequest: 1500, outputPerRequest: 300, cacheRead: 0.35, cacheWrite: 0.03, shift: { from: 0.25, to: 1.4, mid: day('2026-06-15'), days: 45 } },
       { model: 'o3-2025-04-16', grouping: openai('key_demo_mobile'), profile: 'evening', peak: 6, inputPerRequest: 2800, outputPerRequest: 2300, cacheRead: 0.15, cacheWrite: 0.02, reasoning: 0.7 },
       // Nightly enrichment jobs.
       { model: 'gpt-4o-mini', grouping: openai('key_demo_batch'), profile: 'batch', peak: 900, inputPerRequest: 1100, outputPerRequest: 160, cacheRead: 0.1, cacheWrite: 0.01 },
-      { model: 'gpt-4.1-mini', grouping: openai('key_demo_batch'), profile: 'batch', peak: 400, inputPerRequest: 1300, outputPerRequest: 220, cacheRead: 0.1, cacheWrite: 0.01, shift: { from: 0.2, to: 1.2, mid: '2026-04-01', days: 30 } },
+      { model: 'gpt-4.1-mini', grouping: openai('key_demo_batch'), profile: 'batch', peak: 400, inputPerRequest: 1300, outputPerRequest: 220, cacheRead: 0.1, cacheWrite: 0.01, shift: { from: 0.2, to: 1.2, mid: day('2026-04-01'), days: 30 } },
     ],
   },
   {
@@ -164,7 +167,7 @@ const CONNECTIONS: ConnectionSpec[] = [
     series: [
       // Long support conversations: large cached prefixes.
       { model: 'claude-sonnet-4-20250514', grouping: anthropic('apikey_demo_chat'), profile: 'support', peak: 160, inputPerRequest: 7000, outputPerRequest: 520, cacheRead: 0.62, cacheWrite: 0.08 },
-      { model: 'claude-haiku-4-5', grouping: anthropic('apikey_demo_chat'), profile: 'support', peak: 220, inputPerRequest: 3200, outputPerRequest: 260, cacheRead: 0.55, cacheWrite: 0.07, shift: { from: 0.3, to: 1.2, mid: '2026-01-15', days: 30 } },
+      { model: 'claude-haiku-4-5', grouping: anthropic('apikey_demo_chat'), profile: 'support', peak: 220, inputPerRequest: 3200, outputPerRequest: 260, cacheRead: 0.55, cacheWrite: 0.07, shift: { from: 0.3, to: 1.2, mid: day('2026-01-15'), days: 30 } },
       { model: 'claude-haiku-4-5', grouping: anthropic('apikey_demo_triage'), profile: 'support', peak: 380, inputPerRequest: 1400, outputPerRequest: 60, cacheRead: 0.7, cacheWrite: 0.05 },
       // Escalations only.
       { model: 'claude-opus-4-1-20250805', grouping: anthropic('apikey_demo_chat'), profile: 'support', peak: 7, inputPerRequest: 11000, outputPerRequest: 900, cacheRead: 0.5, cacheWrite: 0.1 },
@@ -184,12 +187,12 @@ const CONNECTIONS: ConnectionSpec[] = [
 
 /** Relative activity by local hour of day (0..23), 1 at the peak. */
 const bump = (hour: number, centre: number, width: number) => {
-  const d = Math.min(Math.abs(hour - centre), 24 - Math.abs(hour - centre));
-  return Math.exp(-(d * d) / (2 * width * width));
+  const d = min(abs(hour - centre), 24 - abs(hour - centre));
+  return exp(-(d * d) / (2 * width * width));
 };
 const HOURLY: Record<Profile, (hour: number) => number> = {
-  office: (h) => 0.06 + 0.94 * Math.max(bump(h, 11, 2.2), 0.85 * bump(h, 15, 2)),
-  evening: (h) => 0.1 + 0.9 * Math.max(bump(h, 20.5, 2.2), 0.45 * bump(h, 12.5, 1.5)),
+  office: (h) => 0.06 + 0.94 * max(bump(h, 11, 2.2), 0.85 * bump(h, 15, 2)),
+  evening: (h) => 0.1 + 0.9 * max(bump(h, 20.5, 2.2), 0.45 * bump(h, 12.5, 1.5)),
   support: (h) => 0.3 + 0.7 * bump(h, 13, 4),
   batch: (h) => (h >= 21 || h < 1 ? 1 : 0), // jobs run 21:00–01:00 local
   research: () => 1,
@@ -209,35 +212,46 @@ const growth = (ms: number) => GROWTH_PER_YEAR ** ((ms - GROWTH_EPOCH_MS) / (YEA
 
 function shiftFactor(s: Series, ms: number): number {
   if (!s.shift) return 1;
-  const x = (ms - Date.parse(`${s.shift.mid}T00:00:00Z`)) / (s.shift.days * DAY_MS);
-  return s.shift.from + (s.shift.to - s.shift.from) / (1 + Math.exp(-x));
+  const x = (ms - s.shift.mid) / (s.shift.days * DAY_MS);
+  return s.shift.from + (s.shift.to - s.shift.from) / (1 + exp(-x));
 }
 
-function generateBucket(orgId: string, conn: ConnectionSpec, s: Series, startMs: number, lengthMs: number): UsageBucket | undefined {
-  const local = new Date(startMs + LOCAL_OFFSET_MS);
-  const localDayMs = Math.floor(local.getTime() / DAY_MS) * DAY_MS;
-  const weekday = local.getUTCDay();
-  const isWeekend = weekday === 0 || weekday === 6;
-  const seriesKey = `${orgId}|${conn.key}|${s.model}|${s.grouping}`;
+/** What is shared by every series of one bucket time: the local calendar. */
+interface Moment { startMs: number; localDay: number; localHour: number; isWeekend: boolean; seasonal: number; growth: number }
 
+function momentOf(startMs: number): Moment {
+  const localMs = startMs + LOCAL_OFFSET_MS;
+  const localDay = floor(localMs / DAY_MS);
+  const weekday = (localDay + 4) % 7; // 1970-01-01 was a Thursday
+  return {
+    startMs, localDay, localHour: floor((localMs - localDay * DAY_MS) / HOUR_MS), isWeekend: weekday === 0 || weekday === 6,
+    seasonal: seasonal(new Date(localDay * DAY_MS)), growth: growth(startMs),
+  };
+}
+
+/**
+ * One bucket of one series, or none when the bucket is idle. Every draw comes from a generator seeded by
+ * (organization, connection, series, day or bucket start): a pure function of absolute time.
+ */
+function generateBucket(conn: ConnectionSpec, s: Series, seriesHash: number, connectionHash: number, m: Moment, lengthMs: number): UsageBucket | undefined {
   // Day-level variation, shared by every hour of the day: busy and quiet days, and experiment days.
-  const dayRand = randomFor(`${seriesKey}|day|${localDayMs}`);
-  const orgDay = Math.exp(0.12 * gaussian(randomFor(`${orgId}|${conn.key}|day|${localDayMs}`)));
-  const seriesDay = Math.exp(0.15 * gaussian(dayRand));
+  const dayRand = seededRandom(hash32(`day|${m.localDay}`, seriesHash));
+  const connectionDay = exp(0.12 * gaussian(seededRandom(hash32(`day|${m.localDay}`, connectionHash))));
+  const seriesDay = exp(0.15 * gaussian(dayRand));
   if (s.dayProbability !== undefined && dayRand() >= s.dayProbability) return undefined;
 
-  const shape = conn.daily ? 1 : HOURLY[s.profile](local.getUTCHours());
-  const mean = s.peak * shape * (isWeekend ? WEEKEND[s.profile] : 1) * seasonal(new Date(localDayMs)) * growth(startMs) * shiftFactor(s, startMs) * orgDay * seriesDay;
+  const shape = conn.daily ? 1 : HOURLY[s.profile](m.localHour);
+  const mean = s.peak * shape * (m.isWeekend ? WEEKEND[s.profile] : 1) * m.seasonal * m.growth * shiftFactor(s, m.startMs) * connectionDay * seriesDay;
 
-  const rand = randomFor(`${seriesKey}|${startMs}`);
+  const rand = seededRandom(hash32(`bucket|${m.startMs}`, seriesHash));
   const requests = poisson(rand, mean);
   if (requests === 0) return undefined; // providers report no row for an idle bucket
 
-  const input = Math.max(requests, Math.round(requests * s.inputPerRequest * Math.exp(0.25 * gaussian(rand))));
-  const outputTokens = Math.max(requests, Math.round(requests * s.outputPerRequest * Math.exp(0.3 * gaussian(rand))));
-  const inputCacheRead = s.cacheRead ? Math.round(input * clamp(s.cacheRead + 0.08 * gaussian(rand), 0, 0.92)) : 0;
-  const inputCacheWrite = s.cacheWrite ? Math.round((input - inputCacheRead) * clamp(s.cacheWrite * (0.5 + rand()), 0, 0.5)) : 0;
-  const reasoningTokens = s.reasoning ? Math.round(outputTokens * clamp(s.reasoning + 0.07 * gaussian(rand), 0.2, 0.95)) : 0;
+  const input = max(requests, round(requests * s.inputPerRequest * exp(0.25 * gaussian(rand))));
+  const outputTokens = max(requests, round(requests * s.outputPerRequest * exp(0.3 * gaussian(rand))));
+  const inputCacheRead = s.cacheRead ? round(input * clamp(s.cacheRead + 0.08 * gaussian(rand), 0, 0.92)) : 0;
+  const inputCacheWrite = s.cacheWrite ? round((input - inputCacheRead) * clamp(s.cacheWrite * (0.5 + rand()), 0, 0.5)) : 0;
+  const reasoningTokens = s.reasoning ? round(outputTokens * clamp(s.reasoning + 0.07 * gaussian(rand), 0.2, 0.95)) : 0;
 
   // What each provider's report can and cannot say (see the connectors): OpenRouter has no cache split;
   // OpenAI and Anthropic do not report reasoning apart (here they do for o3, whose rows carry it).
@@ -248,8 +262,8 @@ function generateBucket(orgId: string, conn: ConnectionSpec, s: Series, startMs:
   return {
     provider: conn.provider,
     model: s.model,
-    bucketStart: new Date(startMs),
-    bucketEnd: new Date(startMs + lengthMs),
+    bucketStart: new Date(m.startMs),
+    bucketEnd: new Date(m.startMs + lengthMs),
     grouping: s.grouping,
     inputUncached: input - inputCacheRead - inputCacheWrite,
     inputCacheWrite,
@@ -268,14 +282,17 @@ export function generateDemoBuckets(orgId: string, connectionKey: string, now: D
   const conn = CONNECTIONS.find((c) => c.key === connectionKey);
   if (!conn) throw new Error(`no demo connection "${connectionKey}"`);
   const step = conn.daily ? DAY_MS : HOUR_MS;
-  const end = Math.floor(now.getTime() / step) * step;
+  const end = floor(now.getTime() / step) * step;
   const start = end - YEAR_DAYS * DAY_MS;
+  const connectionHash = hash32(`${orgId}|${conn.key}|`);
+  const seriesHashes = conn.series.map((s) => hash32(`${s.model}|${s.grouping}|`, connectionHash));
   const out: UsageBucket[] = [];
   for (let t = start; t < end; t += step) {
-    for (const s of conn.series) {
-      const bucket = generateBucket(orgId, conn, s, t, step);
+    const moment = momentOf(t);
+    conn.series.forEach((s, i) => {
+      const bucket = generateBucket(conn, s, seriesHashes[i], connectionHash, moment, step);
       if (bucket) out.push(bucket);
-    }
+    });
   }
   return out;
 }

@@ -1,9 +1,14 @@
 // `npm start`: the whole stack on one machine. Starts embedded PostgreSQL and the Temporal dev server unless
 // DATABASE_URL / TEMPORAL_ADDRESS point elsewhere, migrates, runs the worker and the API in this process,
-// and on Ctrl-C stops everything it started, newest first.
+// and on Ctrl-C stops everything it started, newest first. `--demo` (`npm run demo`) then fills the local
+// organization with a year of demo usage.
 import path from 'node:path';
 import { ConfigError } from '../config';
-import { loadDevConfig } from '../config/dev';
+import { loadDevConfig, type DevConfig } from '../config/dev';
+import { createDataSource } from '../db/data-source';
+import { OrganizationService } from '../services/organization.service';
+import { seedDemoData, type DemoDataResult } from './demo-data';
+import { LOCAL_ORGANIZATION } from './launcher-api-key';
 import { LauncherError, projectRoot } from './launcher-error';
 import { ComponentStack, reapChildren, signalChildren, StopRequested } from './shutdown';
 import { startStack, type RunningStack } from './start-stack';
@@ -13,7 +18,20 @@ const STOP_DEADLINE_MS = 13_000;
 
 const log = (line: string) => console.log(`[launcher] ${line}`);
 
-function banner(s: RunningStack): string {
+type DemoOutcome = { loaded: DemoDataResult; seconds: number } | { failed: string };
+
+function demoLines(s: RunningStack, demo: DemoOutcome | undefined): string[] {
+  if (!demo) return [];
+  if ('failed' in demo) return [`  Demo data    could not be loaded: ${demo.failed}`, ''];
+  const { loaded, seconds } = demo;
+  return [
+    `  Demo data    a year of usage since ${loaded.fromDay}: ${loaded.events.toLocaleString('en-US')} events, ${loaded.connections.length} paused demo connections in ${loaded.projects.length} projects (${seconds.toFixed(1)} s)`,
+    `  curl -H "Authorization: Bearer ${s.apiKey}" "${s.apiUrl}/api/v1/telemetry/summary?from=${loaded.fromDay}"`,
+    '',
+  ];
+}
+
+function banner(s: RunningStack, demo?: DemoOutcome): string {
   const temporal = s.temporal.isExternal ? `external Temporal at ${s.temporal.address}` : `${s.temporal.uiUrl}  (server ${s.temporal.address})`;
   const database = s.database.isExternal ? 'external (DATABASE_URL)' : `embedded, ${s.database.url}`;
   return [
@@ -29,7 +47,37 @@ function banner(s: RunningStack): string {
     '',
     `  curl -H "Authorization: Bearer ${s.apiKey}" ${s.apiUrl}/api/v1/me`,
     '',
+    ...demoLines(s, demo),
   ].join('\n');
+}
+
+/**
+ * Seeds the demo data through its own small pool. Registered on the stack so that a Ctrl-C during seeding stops
+ * it after the page in flight (one transaction), before the API and the database go away. A failure is reported
+ * in the banner; the stack keeps running.
+ */
+async function loadDemoData(dev: DevConfig, running: RunningStack, stack: ComponentStack): Promise<DemoOutcome> {
+  const started = Date.now();
+  const url = running.database.url ?? dev.external.databaseUrl!;
+  const abort = new AbortController();
+  log('loading demo data…');
+  const seeding = (async () => {
+    const ds = await createDataSource({ url, poolSize: 2, applicationName: 'carbonplan-demo-data' }).initialize();
+    try {
+      const org = await new OrganizationService(ds).resolve(LOCAL_ORGANIZATION);
+      return await seedDemoData({ dataSource: ds, orgId: org.id, now: new Date(), log, signal: abort.signal });
+    } finally {
+      await ds.destroy();
+    }
+  })();
+  stack.add({ name: 'demo data loader', stop: async () => { abort.abort(); await seeding.catch(() => undefined); } });
+  try {
+    return { loaded: await seeding, seconds: (Date.now() - started) / 1000 };
+  } catch (err) {
+    if (stack.isStopping) throw new StopRequested();
+    log(`demo data could not be loaded: ${describe(err)}`);
+    return { failed: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 function describe(err: unknown): string {
@@ -39,6 +87,8 @@ function describe(err: unknown): string {
 }
 
 function main(): void {
+  // Flags come after `npm start --`; settings stay in the environment (src/config).
+  const withDemo = process.argv.slice(2).includes('--demo');
   let stopping: Promise<never> | undefined;
   const stack = new ComponentStack((name, detail) => {
     log(`${name} stopped unexpectedly (${detail})`);
@@ -48,7 +98,9 @@ function main(): void {
   const startup = (async () => {
     const dev = loadDevConfig();
     const dataDir = path.resolve(projectRoot(), dev.dataDir);
-    return startStack(dev, dataDir, stack, log);
+    const running = await startStack(dev, dataDir, stack, log);
+    const demo = withDemo ? await loadDemoData(dev, running, stack) : undefined;
+    return { running, demo };
   })();
   const stop = (exitCode: number): Promise<never> => (stopping ??= (async () => {
     // A stuck component must not keep the launcher (and its children) alive past the deadline.
@@ -85,7 +137,7 @@ function main(): void {
   process.on('exit', () => { signalChildren('SIGTERM'); });
 
   startup.then(
-    (running) => { if (!stack.isStopping) console.log(banner(running)); },
+    ({ running, demo }) => { if (!stack.isStopping) console.log(banner(running, demo)); },
     (err: unknown) => {
       if (err instanceof StopRequested || stack.isStopping) return;
       console.error(`[launcher] could not start: ${describe(err)}`);

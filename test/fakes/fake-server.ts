@@ -54,8 +54,8 @@ export interface FakeProviderSpec {
 export interface FakeServer {
   readonly baseUrl: string;
   readonly requests: RecordedRequest[];
-  /** Script the next `count` calls (optionally only calls whose path starts with `pathPrefix`). */
-  failNext(count: number, response: ScriptedResponse, options?: { pathPrefix?: string }): void;
+  /** Script the next `count` calls (optionally only calls whose path starts with `pathPrefix`, or that `match`). */
+  failNext(count: number, response: ScriptedResponse, options?: { pathPrefix?: string; match?: (req: RecordedRequest) => boolean }): void;
   /** Shorthand for a scripted 200 with a verbatim body (e.g. a documented example response). */
   replyNext(body: unknown, options?: { status?: number; headers?: Record<string, string>; pathPrefix?: string }): void;
   /** Forget recorded requests and pending scripts; data and keys stay. */
@@ -66,7 +66,7 @@ export interface FakeServer {
 export async function startFakeServer(spec: FakeProviderSpec): Promise<FakeServer> {
   const basePath = spec.basePath ?? '';
   const requests: RecordedRequest[] = [];
-  let script: Array<{ response: ScriptedResponse; pathPrefix?: string }> = [];
+  let script: Array<{ response: ScriptedResponse; pathPrefix?: string; match?: (req: RecordedRequest) => boolean }> = [];
   const timers = new Set<NodeJS.Timeout>();
 
   const send = (res: http.ServerResponse, out: FakeResponse): void => {
@@ -91,7 +91,7 @@ export async function startFakeServer(spec: FakeProviderSpec): Promise<FakeServe
     requests.push(recorded);
     const answer = () => send(res, url.pathname.startsWith(basePath) ? spec.handle(recorded) : { status: 404, body: spec.errorBody(404, 'not found') });
 
-    const index = script.findIndex((s) => !s.pathPrefix || path.startsWith(s.pathPrefix));
+    const index = script.findIndex((s) => (!s.pathPrefix || path.startsWith(s.pathPrefix)) && (!s.match || s.match(recorded)));
     if (index < 0) return answer();
     const [{ response }] = script.splice(index, 1);
     if ('dropConnection' in response) return void req.socket.destroy();
@@ -111,7 +111,7 @@ export async function startFakeServer(spec: FakeProviderSpec): Promise<FakeServe
     baseUrl: `http://127.0.0.1:${port}${basePath}`,
     requests,
     failNext(count, response, options) {
-      for (let i = 0; i < count; i++) script.push({ response, pathPrefix: options?.pathPrefix });
+      for (let i = 0; i < count; i++) script.push({ response, pathPrefix: options?.pathPrefix, match: options?.match });
     },
     replyNext(body, options) {
       script.push({ response: { status: options?.status ?? 200, body, headers: options?.headers }, pathPrefix: options?.pathPrefix });

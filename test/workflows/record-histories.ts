@@ -1,0 +1,156 @@
+// Regenerates the golden workflow histories replayed by test/workflows/replay.test.ts. Run ONLY on purpose:
+//
+//   RECORD_HISTORIES=1 npx jest --testMatch '**/test/workflows/record-histories.ts'
+//
+// (the file is not named *.test.ts, so a normal `npx jest` never runs it). It drives the current workflow code
+// with fake activities on the run's dev server (real time: signals only) and on a time-skipping test server
+// (hourly timers, retry back-offs), then writes historyToJSON(fetchHistory()) to
+// test/fixtures/histories/<workflowType>/<scenario>.json. Keep the old fixtures when changing workflow code:
+// they are the histories of runs already in flight, which the new code must still replay.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { PollFailureType } from '../../contracts/workflows';
+import type { TemporalHandle } from '../../src/integrations/temporal';
+import { ConnectionWorkflows, connectionWorkflowId } from '../../src/services/connections/connection-workflows';
+import { pauseSignal, reconciliationWorkflow, resumeSignal, statusQuery, syncNowSignal } from '../../workflows';
+import {
+  connectionGone, credentialRejected, eventually, FakePollingActivities, installQuietRuntime, permanent,
+  registerSearchAttributes, transient, uniqueTaskQueue, workflowBundle,
+} from '../helpers/temporal';
+
+const FIXTURES = path.resolve(__dirname, '../fixtures/histories');
+const HOUR = 3_600_000;
+const record = process.env.RECORD_HISTORIES === '1' ? describe : describe.skip;
+
+async function save(workflowType: string, scenario: string, handle: WorkflowHandle): Promise<void> {
+  const history = await handle.fetchHistory();
+  const dir = path.join(FIXTURES, workflowType);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${scenario}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
+}
+
+async function pollCountIs(handle: WorkflowHandle, n: number): Promise<void> {
+  await eventually(async () => expect((await handle.query(statusQuery)).pollCount).toBe(n));
+}
+
+record('record golden histories', () => {
+  let bundle: WorkflowBundleWithSourceMap;
+  beforeAll(async () => {
+    installQuietRuntime();
+    bundle = await workflowBundle();
+  }, 120_000);
+
+  describe('on the dev server', () => {
+    let env: TestWorkflowEnvironment;
+    beforeAll(async () => {
+      env = await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEMPORAL_ADDRESS });
+    });
+    afterAll(async () => env?.teardown());
+
+    async function withPoller(fake: FakePollingActivities, body: (handle: WorkflowHandle, connectionId: string) => Promise<void>) {
+      const taskQueue = uniqueTaskQueue('record');
+      const connectionId = randomUUID();
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities() });
+      await worker.runUntil(async () => {
+        await new ConnectionWorkflows({ client: env.client, taskQueue } as TemporalHandle).start({ connectionId, orgId: randomUUID(), provider: 'openai', requestId: 'req-create' });
+        await body(env.client.workflow.getHandle(connectionWorkflowId(connectionId)), connectionId);
+      });
+    }
+
+    test('connectionPollingWorkflow: polls, syncNow, strikes, failure, resume, pause, ConnectionGone', async () => {
+      const fake = new FakePollingActivities().then('ok', 'ok', permanent, credentialRejected, 'ok', 'ok', connectionGone);
+      await withPoller(fake, async (handle) => {
+        await pollCountIs(handle, 1);
+        await handle.signal(syncNowSignal, { requestId: 'req-sync' });
+        await pollCountIs(handle, 2);
+        await handle.signal(syncNowSignal);
+        await pollCountIs(handle, 3); // ProviderPermanent: strike 1
+        await handle.signal(syncNowSignal);
+        await eventually(async () => expect(await handle.query(statusQuery)).toMatchObject({ status: 'failed', pollCount: 4 }));
+        await handle.signal(syncNowSignal); // ignored while failed
+        await handle.signal(resumeSignal);
+        await eventually(async () => expect(await handle.query(statusQuery)).toMatchObject({ status: 'active', strikes: 0, pollCount: 5 }));
+        await handle.signal(pauseSignal);
+        await eventually(async () => expect((await handle.query(statusQuery)).status).toBe('paused'));
+        await handle.signal(resumeSignal);
+        await pollCountIs(handle, 6);
+        await handle.signal(syncNowSignal);
+        await handle.result(); // ConnectionGone completes the workflow
+        await save('connectionPollingWorkflow', 'signals-strikes-resume-pause-gone', handle);
+      });
+    });
+
+    test('connectionPollingWorkflow: a run that continues as new (server suggests it at 200 events)', async () => {
+      const fake = new FakePollingActivities();
+      await withPoller(fake, async (handle) => {
+        const firstRunId = (await handle.describe()).runId;
+        await pollCountIs(handle, 1);
+        for (let i = 0; i < 40; i++) {
+          const described = await handle.describe();
+          if (described.runId !== firstRunId) break;
+          if (described.historyLength >= 170) fake.fallback = permanent;
+          const polled = fake.pollCount();
+          await handle.signal(syncNowSignal);
+          await pollCountIs(handle, polled + 1);
+        }
+        const oldRun = env.client.workflow.getHandle(handle.workflowId, firstRunId);
+        expect((await oldRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+        await save('connectionPollingWorkflow', 'continued-as-new', oldRun);
+        await handle.terminate('recorded');
+      });
+    });
+
+    test('reconciliationWorkflow: five connections, one failing, concurrency 2', async () => {
+      const fake = new FakePollingActivities();
+      fake.connections = ['c1', 'c2', 'c3', 'c4', 'c5'];
+      fake.repoll = async ({ connectionId }) => {
+        if (connectionId === 'c4') throw ApplicationFailure.create({ type: PollFailureType.connectionGone, message: 'gone', nonRetryable: true });
+        return { buckets: 2, changed: 1 };
+      };
+      const taskQueue = uniqueTaskQueue('record');
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities() });
+      const handle = await env.client.workflow.start(reconciliationWorkflow, { taskQueue, workflowId: `reconciliation-${randomUUID()}`, args: [{ concurrency: 2, windowHours: 24 }] });
+      expect(await worker.runUntil(handle.result())).toEqual({ connections: 5, failed: 1, changed: 4 });
+      await save('reconciliationWorkflow', 'five-connections-one-failing', handle);
+    });
+  });
+
+  describe('on the time-skipping server', () => {
+    let env: TestWorkflowEnvironment;
+    beforeAll(async () => {
+      env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } });
+      await registerSearchAttributes(env.connection);
+    }, 120_000);
+    afterAll(async () => env?.teardown());
+
+    test('connectionPollingWorkflow: hourly timers, retried transient failures, five strikes, resume', async () => {
+      const fake = new FakePollingActivities().then('ok', 'ok', transient, transient, transient, transient, transient, 'ok', connectionGone);
+      const taskQueue = uniqueTaskQueue('record');
+      const connectionId = randomUUID();
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities() });
+      await worker.runUntil(async () => {
+        const now = await env.currentTimeMs();
+        await env.sleep((((10 * 60_000 - (now % HOUR)) % HOUR) + HOUR) % HOUR || 1);
+        await new ConnectionWorkflows({ client: env.client, taskQueue } as TemporalHandle).start({ connectionId, orgId: randomUUID(), provider: 'openrouter' });
+        const handle = env.client.workflow.getHandle(connectionWorkflowId(connectionId));
+        await pollCountIs(handle, 1);
+        for (let hour = 0; hour < 10; hour++) {
+          if ((await handle.query(statusQuery)).status === 'failed') break;
+          await env.sleep('1 hour');
+        }
+        await eventually(async () => expect(await handle.query(statusQuery)).toMatchObject({ status: 'failed', strikes: 5, pollCount: 7 }));
+        await handle.signal(resumeSignal);
+        await pollCountIs(handle, 8);
+        await env.sleep('1 hour'); // ConnectionGone on the next hourly poll
+        await handle.result();
+        await save('connectionPollingWorkflow', 'hourly-timers-transient-strikes-resume', handle);
+      });
+    });
+  });
+});
