@@ -78,6 +78,13 @@ async function load(ds: DataSource): Promise<{ orgId: string; total: number }> {
        sum(energy_wh_high), sum(co2e_g_central), sum(co2e_g_low), sum(co2e_g_high)
      FROM usage_events GROUP BY 1, 2, 3, 4, 5, 6, 7`,
   );
+  await ds.query(
+    `INSERT INTO usage_rollups_org SELECT org_id, provider, model, day, factor_version, sum(requests), sum(input_uncached), sum(input_cache_write),
+       sum(input_cache_read), sum(output_tokens), sum(reasoning_tokens), sum(event_count), sum(energy_wh_central), sum(energy_wh_low), sum(energy_wh_high),
+       sum(co2e_g_central), sum(co2e_g_low), sum(co2e_g_high)
+     FROM usage_rollups GROUP BY org_id, provider, model, day, factor_version`,
+  );
+  await ds.query(`VACUUM ANALYZE usage_rollups_org`);
   await ds.query(`VACUUM ANALYZE usage_events`);
   await ds.query(`VACUUM ANALYZE usage_rollups`);
   console.log('done');

@@ -1,5 +1,6 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { SeedFactorSetV11764000000001 } from './1764000000001-seed-factor-set-v1';
+import { OrgDailyRollups1764000000002 } from './1764000000002-org-daily-rollups';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
-export const MIGRATIONS = [InitialSchema1764000000000, SeedFactorSetV11764000000001];
+export const MIGRATIONS = [InitialSchema1764000000000, SeedFactorSetV11764000000001, OrgDailyRollups1764000000002];

@@ -11,16 +11,16 @@ import { ProviderConnectionEntity } from './provider-connection.entity';
 import { SigningKeyEntity } from './signing-key.entity';
 import { StripeEventEntity } from './stripe-event.entity';
 import { UsageEventEntity } from './usage-event.entity';
-import { UsageRollupEntity } from './usage-rollup.entity';
+import { UsageRollupEntity, UsageRollupOrgEntity } from './usage-rollup.entity';
 
 export {
   ApiKeyEntity, AuditPackEntity, BillingPeriodEntity, CarbonFactorSetEntity, CarbonReceiptEntity, CreditRetirementEntity,
   EventEmissionEntity, OrganizationEntity, ProjectEntity, ProviderConnectionEntity, SigningKeyEntity, StripeEventEntity,
-  UsageEventEntity, UsageRollupEntity,
+  UsageEventEntity, UsageRollupEntity, UsageRollupOrgEntity,
 };
 
 export const ENTITIES = [
   OrganizationEntity, ApiKeyEntity, ProjectEntity, ProviderConnectionEntity, UsageEventEntity, EventEmissionEntity,
-  UsageRollupEntity, CarbonFactorSetEntity, BillingPeriodEntity, CarbonReceiptEntity, CreditRetirementEntity,
+  UsageRollupEntity, UsageRollupOrgEntity, CarbonFactorSetEntity, BillingPeriodEntity, CarbonReceiptEntity, CreditRetirementEntity,
   SigningKeyEntity, AuditPackEntity, StripeEventEntity,
 ];

@@ -10,7 +10,7 @@ export class RollupAccumulator {
   private readonly byKey = new Map<string, RollupDelta>();
 
   add(key: RollupKey, tokens: number[], requests: number, events: number, emissions: bigint[]): void {
-    const k = `${key.projectId}|${key.id}|${key.model}|${key.day}|${key.version}`;
+    const k = `${key.projectId}|${key.id}|${key.provider}|${key.model}|${key.day}|${key.version}`;
     const d = this.byKey.get(k);
     if (!d) { this.byKey.set(k, { key, tokens: [...tokens], requests, events, emissions: [...emissions] }); return; }
     tokens.forEach((t, i) => { d.tokens[i] += t; });
@@ -24,22 +24,51 @@ export class RollupAccumulator {
   }
 }
 
-/** Adds the summed deltas to the daily rollups in one statement (in a stable order, so concurrent ingests of different connections never deadlock). */
+const SUMS = ['requests', 'input_uncached', 'input_cache_write', 'input_cache_read', 'output_tokens', 'reasoning_tokens', 'event_count',
+  'energy_wh_central', 'energy_wh_low', 'energy_wh_high', 'co2e_g_central', 'co2e_g_low', 'co2e_g_high'];
+const SUM_TYPES = ['bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'int', 'numeric', 'numeric', 'numeric', 'numeric', 'numeric', 'numeric'];
+const ADD_ON_CONFLICT = (table: string) => SUMS.map((c) => `${c} = ${table}.${c} + EXCLUDED.${c}`).join(', ');
+
+const sumColumns = (deltas: RollupDelta[]): unknown[] => [
+  deltas.map((d) => d.requests), ...[0, 1, 2, 3, 4].map((i) => deltas.map((d) => d.tokens[i])), deltas.map((d) => d.events),
+  ...[0, 1, 2, 3, 4, 5].map((i) => deltas.map((d) => formatFixed(d.emissions[i]))),
+];
+
+const byKey = (a: RollupDelta, b: RollupDelta) => {
+  const ka = `${a.key.model}|${a.key.day}|${a.key.provider}|${a.key.version}`;
+  const kb = `${b.key.model}|${b.key.day}|${b.key.provider}|${b.key.version}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
+
+/** The same deltas summed over projects and connections, for the organization-wide table. */
+function toOrgLevel(deltas: RollupDelta[]): RollupDelta[] {
+  const acc = new RollupAccumulator();
+  for (const d of deltas) acc.add({ ...d.key, projectId: '', id: '' }, d.tokens, d.requests, d.events, d.emissions);
+  return acc.rows();
+}
+
+/**
+ * Adds the summed deltas to both daily rollup tables, in a stable order so concurrent ingests never deadlock.
+ * Two connections of one organization do share rows of the organization-wide table: the sorted order makes
+ * them wait for each other instead of deadlocking.
+ */
 export async function applyRollupDeltas(tx: EntityManager, deltas: RollupDelta[]): Promise<void> {
   if (deltas.length === 0) return;
-  deltas.sort((a, b) => (a.key.model < b.key.model ? -1 : a.key.model > b.key.model ? 1 : a.key.day < b.key.day ? -1 : a.key.day > b.key.day ? 1 : 0));
-  const col = <T>(f: (d: RollupDelta) => T) => deltas.map(f);
-  const sums = ['requests', 'input_uncached', 'input_cache_write', 'input_cache_read', 'output_tokens', 'reasoning_tokens', 'event_count',
-    'energy_wh_central', 'energy_wh_low', 'energy_wh_high', 'co2e_g_central', 'co2e_g_low', 'co2e_g_high'];
+  deltas.sort(byKey);
+  const sumParams = SUM_TYPES.map((t, i) => `$${i + 8}::${t}[]`).join(', ');
   await tx.query(
-    `INSERT INTO usage_rollups (org_id, project_id, connection_id, provider, model, day, factor_version, ${sums.join(', ')})
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::date[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[],
-       $11::bigint[], $12::bigint[], $13::bigint[], $14::int[], $15::numeric[], $16::numeric[], $17::numeric[], $18::numeric[], $19::numeric[], $20::numeric[])
-     ON CONFLICT ON CONSTRAINT usage_rollups_key DO UPDATE SET ${sums.map((c) => `${c} = usage_rollups.${c} + EXCLUDED.${c}`).join(', ')}`,
-    [
-      col((d) => d.key.orgId), col((d) => d.key.projectId), col((d) => d.key.id), col((d) => d.key.provider), col((d) => d.key.model), col((d) => d.key.day),
-      col((d) => d.key.version), col((d) => d.requests), ...[0, 1, 2, 3, 4].map((i) => col((d) => d.tokens[i])), col((d) => d.events),
-      ...[0, 1, 2, 3, 4, 5].map((i) => col((d) => formatFixed(d.emissions[i]))),
-    ],
+    `INSERT INTO usage_rollups (org_id, project_id, connection_id, provider, model, day, factor_version, ${SUMS.join(', ')})
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::date[], $7::text[], ${sumParams})
+     ON CONFLICT ON CONSTRAINT usage_rollups_key DO UPDATE SET ${ADD_ON_CONFLICT('usage_rollups')}`,
+    [deltas.map((d) => d.key.orgId), deltas.map((d) => d.key.projectId), deltas.map((d) => d.key.id), deltas.map((d) => d.key.provider),
+      deltas.map((d) => d.key.model), deltas.map((d) => d.key.day), deltas.map((d) => d.key.version), ...sumColumns(deltas)],
+  );
+  const org = toOrgLevel(deltas).sort(byKey);
+  const orgSumParams = SUM_TYPES.map((t, i) => `$${i + 6}::${t}[]`).join(', ');
+  await tx.query(
+    `INSERT INTO usage_rollups_org (org_id, provider, model, day, factor_version, ${SUMS.join(', ')})
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[], ${orgSumParams})
+     ON CONFLICT (org_id, day, provider, model, factor_version) DO UPDATE SET ${ADD_ON_CONFLICT('usage_rollups_org')}`,
+    [org.map((d) => d.key.orgId), org.map((d) => d.key.provider), org.map((d) => d.key.model), org.map((d) => d.key.day), org.map((d) => d.key.version), ...sumColumns(org)],
   );
 }

@@ -47,10 +47,11 @@ export class TelemetryQueryService {
 
   async summary(f: ResolvedFilters): Promise<TelemetrySummary> {
     const where = whereClause(f, 'day');
+    const table = rollupTable(f);
     // One pass over the rollups: per (provider, model, version) and per day.
     const rows: Row[] = await this.ds.query(
       `SELECT provider, model, factor_version, day::text AS day, ${SUM_COLUMNS}
-       FROM usage_rollups WHERE ${where.sql}
+       FROM ${table} WHERE ${where.sql}
        GROUP BY GROUPING SETS ((provider, model, factor_version), (day))`,
       where.params,
     );
@@ -82,7 +83,7 @@ export class TelemetryQueryService {
   async models(f: ResolvedFilters): Promise<ModelUsageList> {
     const where = whereClause(f, 'day');
     const rows: Row[] = await this.ds.query(
-      `SELECT provider, model, factor_version, ${SUM_COLUMNS} FROM usage_rollups WHERE ${where.sql} GROUP BY provider, model, factor_version ORDER BY provider, model, factor_version`,
+      `SELECT provider, model, factor_version, ${SUM_COLUMNS} FROM ${rollupTable(f)} WHERE ${where.sql} GROUP BY provider, model, factor_version ORDER BY provider, model, factor_version`,
       where.params,
     );
     const data = await Promise.all(rows.map(async (r) => {
@@ -122,6 +123,11 @@ export class TelemetryQueryService {
     params.push(limit);
     return this.ds.query(`SELECT ${EVENT_COLUMNS} FROM usage_events WHERE ${where.sql}${keyset} ORDER BY usage_events.bucket_start, usage_events.id LIMIT $${params.length}`, params);
   }
+}
+
+/** The organization-wide rollups answer everything but project and connection filters, with far fewer rows. */
+function rollupTable(f: ResolvedFilters): string {
+  return f.projectId || f.connectionId ? 'usage_rollups' : 'usage_rollups_org';
 }
 
 function compareDecimal(a: string, b: string): number {

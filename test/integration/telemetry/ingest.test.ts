@@ -30,6 +30,18 @@ async function rollupTotals(connectionId: string) {
   return row;
 }
 
+/** The organization-wide rollups must always equal the detailed ones summed over projects and connections. */
+async function expectOrgRollupsConsistent(orgId: string) {
+  const diff = await ds.query(
+    `SELECT day, model FROM (
+       SELECT day, provider, model, factor_version, sum(input_uncached) AS iu, sum(output_tokens) AS ot, sum(event_count) AS ev, sum(co2e_g_high) AS cg
+       FROM usage_rollups WHERE org_id = $1 GROUP BY 1, 2, 3, 4) d
+     FULL JOIN (SELECT day, provider, model, factor_version, input_uncached AS iu, output_tokens AS ot, event_count AS ev, co2e_g_high AS cg FROM usage_rollups_org WHERE org_id = $1) o
+       USING (day, provider, model, factor_version)
+     WHERE d.iu IS DISTINCT FROM o.iu OR d.ot IS DISTINCT FROM o.ot OR d.ev IS DISTINCT FROM o.ev OR d.cg IS DISTINCT FROM o.cg`, [orgId]);
+  expect(diff).toEqual([]);
+}
+
 /** The same totals computed independently: the engine over the fixture, no database. */
 function expectedTotals(buckets: UsageBucket[], provider: string) {
   const sum = (f: (b: UsageBucket) => number) => buckets.reduce((acc, b) => acc + f(b), 0);
@@ -103,6 +115,7 @@ describe('IngestService', () => {
     expectTotals(await rollupTotals(conn.id), expectedTotals(corrected, 'openai'));
     const [row] = await ds.query(`SELECT revision, input_uncached FROM usage_events WHERE connection_id = $1 AND bucket_start = '2026-11-02T05:00:00Z'`, [conn.id]);
     expect(row).toEqual({ revision: 2, input_uncached: '4000' });
+    await expectOrgRollupsConsistent(conn.orgId);
   });
 
   it('keeps totals exact when the same batch is ingested concurrently', async () => {
@@ -110,6 +123,7 @@ describe('IngestService', () => {
     const fixture = generate(3, 24, ['gpt-4o', 'o4-mini']);
     await Promise.all([ingest.ingest(conn, fixture), ingest.ingest(conn, fixture), ingest.ingest(conn, fixture)]);
     expectTotals(await rollupTotals(conn.id), expectedTotals(fixture, 'openai'));
+    await expectOrgRollupsConsistent(conn.orgId);
   });
 
   it('treats zero-token buckets and a batch repeating a bucket sanely', async () => {
@@ -120,6 +134,16 @@ describe('IngestService', () => {
     expect(result).toMatchObject({ received: 3, inserted: 2 });
     const totals = await rollupTotals(conn.id);
     expect({ iu: totals.iu, events: totals.events, req: totals.req }).toEqual({ iu: '20', events: 2, req: '3' });
+  });
+
+  it('keeps the organization-wide rollups exact when two connections of one organization ingest at once', async () => {
+    const tenant = await createTenant(ds);
+    const [a, b] = [await createConnectionRow(ds, tenant), await createConnectionRow(ds, tenant)];
+    const fixture = generate(5, 48, ['gpt-4o', 'gpt-4o-mini', 'o3']);
+    await Promise.all([ingest.ingest(a, fixture), ingest.ingest(b, fixture), ingest.ingest(a, fixture.slice(10)), ingest.ingest(b, fixture.slice(0, 50))]);
+    await expectOrgRollupsConsistent(tenant.orgId);
+    const [{ events }] = await ds.query(`SELECT sum(event_count)::int AS events FROM usage_rollups_org WHERE org_id = $1`, [tenant.orgId]);
+    expect(events).toBe(2 * fixture.length);
   });
 
   it('keeps connections apart even with identical buckets', async () => {
