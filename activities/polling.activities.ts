@@ -20,6 +20,20 @@ export interface PollingDeps {
 }
 
 /** Maps a provider failure to the ApplicationFailure type the workflow counts strikes by; never includes the key. */
+/**
+ * Heartbeats every 10 s for as long as `work` runs, not only between pages: a slow provider page must not look
+ * like a dead worker, and a dead worker must be noticed within the heartbeat timeout.
+ */
+async function withHeartbeat<T>(progress: () => unknown, work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(progress()), 10_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 function toFailure(err: unknown): never {
   if (err instanceof ProviderError) {
     const details = [{ code: err.code, status: err.status ?? null, providerRequestId: err.requestId ?? null }];
@@ -80,7 +94,7 @@ export function createPollingActivities(deps: PollingDeps) {
       const at = now();
       const log = deps.logger.child({ connectionId: row.id, orgId: row.orgId, provider: row.provider, requestId: input.requestId });
       try {
-        const { buckets, changed } = await readAndIngest(row, pollWindow(row.provider as Provider, row.cursor, at, deps.backfillDays));
+        const { buckets, changed } = await withHeartbeat(() => ({ at: at.toISOString() }), () => readAndIngest(row, pollWindow(row.provider as Provider, row.cursor, at, deps.backfillDays)));
         await connections().update({ id: row.id }, { cursor: at, lastPolledAt: at, lastSuccessAt: at, consecutiveFailures: 0, lastError: null });
         log.info({ buckets, changed }, 'poll succeeded');
         return { cursor: at.toISOString(), buckets, changed, at: at.toISOString() };
@@ -95,7 +109,7 @@ export function createPollingActivities(deps: PollingDeps) {
       const row = await loadLive(input.connectionId);
       const to = now();
       try {
-        return await readAndIngest(row, { from: new Date(to.getTime() - input.hours * 3_600_000), to });
+        return await withHeartbeat(() => ({ at: to.toISOString() }), () => readAndIngest(row, { from: new Date(to.getTime() - input.hours * 3_600_000), to }));
       } catch (err) {
         toFailure(err);
       }

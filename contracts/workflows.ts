@@ -18,6 +18,9 @@ export const ConnectionWorkflowInput = z.object({
   /** Polls completed by earlier runs; lets tests and operators see progress across continue-as-new. */
   pollCount: z.number().int().min(0).default(0),
   requestId: z.string().optional(),
+  /** Carried through continue-as-new so the status query keeps answering them. */
+  cursor: z.string().nullable().optional(),
+  lastSuccessAt: z.string().nullable().optional(),
 });
 export type ConnectionWorkflowInput = z.input<typeof ConnectionWorkflowInput>;
 

@@ -15,9 +15,10 @@ export const resumeSignal = defineSignal('resume');
 export const statusQuery = defineQuery<ConnectionWorkflowState>('status');
 
 const { pollConnection } = proxyActivities<PollingActivities>({
-  // A backfill of 30 days is a few dozen provider pages; heartbeats per page let a dead worker be noticed fast.
+  // A backfill of 30 days is a few dozen provider pages. The activity heartbeats every 10 s while it runs, so a
+  // worker that dies mid-poll is noticed within 30 s and another one retries.
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '30 seconds',
     backoffCoefficient: 2,
@@ -57,8 +58,8 @@ export async function connectionPollingWorkflow(rawInput: ConnectionWorkflowInpu
   let strikes = input.strikes;
   let lastError = input.lastError;
   let pollCount = input.pollCount;
-  let cursor: string | null = null;
-  let lastSuccessAt: string | null = null;
+  let cursor: string | null = input.cursor ?? null;
+  let lastSuccessAt: string | null = input.lastSuccessAt ?? null;
   let nextPollAt: number | null = null;
   let syncRequested = false;
   let requestId = input.requestId;
@@ -81,7 +82,11 @@ export async function connectionPollingWorkflow(rawInput: ConnectionWorkflowInpu
     persisted = status;
   };
 
-  for (;;) {
+  for (let iteration = 0; ; iteration++) {
+    // Checked when a wait ends, before the next poll, so the new run polls exactly when this one would have.
+    if (iteration > 0 && workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof connectionPollingWorkflow>({ ...input, status, strikes, lastError, pollCount, requestId, cursor, lastSuccessAt });
+    }
     await syncPersisted();
     if (status === 'active') {
       syncRequested = false;
@@ -94,7 +99,11 @@ export async function connectionPollingWorkflow(rawInput: ConnectionWorkflowInpu
         upsertSearchAttributes([{ key: StrikesKey, value: 0 }]);
       } catch (err) {
         const { type, error } = describeFailure(err, new Date().toISOString());
-        if (type === PollFailureType.connectionGone) return; // deleted under us: nothing left to poll
+        if (type === PollFailureType.connectionGone) {
+          // Deleted under us: nothing left to poll. Operators filtering on ConnectionStatus see why it ended.
+          upsertSearchAttributes([{ key: ConnectionStatusKey, value: 'deleted' }]);
+          return;
+        }
         const isImmediate = type === PollFailureType.credentialRejected || type === PollFailureType.needsUserAction;
         strikes = isImmediate ? MAX_STRIKES : Math.min(strikes + 1, MAX_STRIKES);
         lastError = error;
@@ -108,9 +117,6 @@ export async function connectionPollingWorkflow(rawInput: ConnectionWorkflowInpu
     }
 
     await syncPersisted();
-    if (workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof connectionPollingWorkflow>({ ...input, status, strikes, lastError, pollCount, requestId });
-    }
 
     if (status === 'active') {
       const wakeAt = nextPollTime(Date.now());

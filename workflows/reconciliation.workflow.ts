@@ -5,7 +5,7 @@ import type { PollingActivities } from '../activities/polling.activities';
 const { listActiveConnections } = proxyActivities<PollingActivities>({ startToCloseTimeout: '1 minute' });
 const { repollWindow } = proxyActivities<PollingActivities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '30 seconds', maximumAttempts: 3 },
 });
 

@@ -68,7 +68,7 @@ async function skipUntil<T>(step: string, check: () => Promise<T>, maxSteps = 40
       return await check();
     } catch (err) {
       if (i >= maxSteps) throw err;
-      const t0 = Date.now(); await env.sleep(step); if (process.env.DEBUG_SKIP) console.log('step', i, Date.now() - t0, 'ms', (err as Error).message.slice(0, 80));
+      await env.sleep(step);
     }
   }
 }

@@ -31,8 +31,17 @@ export class ConnectionWorkflows {
     await this.temporal.client.workflow.getHandle(connectionWorkflowId(connectionId)).signal(syncNowSignal, { requestId });
   }
 
-  async resume(connectionId: string): Promise<void> {
-    await this.temporal.client.workflow.getHandle(connectionWorkflowId(connectionId)).signal(resumeSignal);
+  /**
+   * Resumes the poller, or starts one when there is none (it ended, or the connection never had one, like the
+   * demo connections): either way the connection polls with its new key at once.
+   */
+  async resumeOrStart(input: { connectionId: string; orgId: string; provider: Provider; requestId?: string }): Promise<void> {
+    try {
+      await this.temporal.client.workflow.getHandle(connectionWorkflowId(input.connectionId)).signal(resumeSignal);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      await this.start(input);
+    }
   }
 
   /** Stops the poller; already stopped is fine (delete is retried by clients). */

@@ -119,12 +119,15 @@ export class ConnectionService {
   }
 
   /** Validates and stores a new key, then resumes a failed or paused poller (which polls at once). */
-  async replaceKey(orgId: string, id: string, apiKey: string): Promise<Connection> {
+  async replaceKey(orgId: string, id: string, apiKey: string, requestId?: string): Promise<Connection> {
     const row = await this.get(orgId, id);
-    await this.validateKey(row.provider as Provider, apiKey);
-    await this.deps.providerKeys.replaceProviderKey(row.secretRef!, apiKey);
-    await this.repo.update({ id, orgId }, { keyHint: keyHint(apiKey) });
-    await this.deps.workflows.resume(id);
+    const provider = row.provider as Provider;
+    await this.validateKey(provider, apiKey);
+    // put() overwrites an existing secret and creates a missing one (a connection that never had a stored key).
+    const secretRef = await this.deps.providerKeys.putProviderKey({ orgId, connectionId: id, provider }, apiKey);
+    this.deps.providerKeys.forgetCachedKey(secretRef);
+    await this.repo.update({ id, orgId }, { keyHint: keyHint(apiKey), secretRef, workflowId: connectionWorkflowId(id) });
+    await this.deps.workflows.resumeOrStart({ connectionId: id, orgId, provider, requestId });
     return toConnectionContract(await this.get(orgId, id));
   }
 

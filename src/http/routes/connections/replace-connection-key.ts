@@ -12,5 +12,5 @@ export default defineRoute({
   body: ReplaceKeyRequest,
   response: { status: 200, schema: Connection },
   errors: [404, 422, 502],
-  handler: async ({ auth, params, body, deps }) => deps.services.connections.replaceKey(auth.orgId, params.id, body.apiKey),
+  handler: async ({ auth, params, body, deps, req }) => deps.services.connections.replaceKey(auth.orgId, params.id, body.apiKey, String(req.id)),
 });

@@ -8,6 +8,7 @@ import { findFreePort } from '../../../../src/dev/processes';
 import { FactorSetRepository } from '../../../../src/services/telemetry/factor-sets';
 import { IngestService } from '../../../../src/services/telemetry/ingest.service';
 import { bucket } from '../../../factories/usage';
+import { createConnectionRow } from '../../../factories/tenants';
 
 const keys = createClerkTestKeys();
 let fakes: ProviderFakes;
@@ -30,6 +31,13 @@ async function call(method: 'get' | 'post' | 'put' | 'delete', url: string, toke
   const res = await api.http[method](url).set('Authorization', token).send(body);
   responses.push(res.text);
   return res;
+}
+
+/** Asks the secret store itself (a fresh read, not the cache) whether a secret exists. */
+async function secretExists(ref: string): Promise<boolean> {
+  const providerKeys = api.deps.services.connections['deps'].providerKeys;
+  providerKeys.forgetCachedKey(ref);
+  return providerKeys.getProviderKey(ref).then(() => true, (err: Error) => { if (err.name === 'SecretNotFoundError') return false; throw err; });
 }
 
 const handleOf = (workflowId: string) => api.deps.services.connections['deps'].workflows['temporal'].client.workflow.getHandle(workflowId);
@@ -153,14 +161,26 @@ describe('reading, syncing, moving, replacing and deleting', () => {
     expect((history.events ?? []).some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'resume')).toBe(true);
   });
 
+  it('PUT key gives a connection that never had a key or a poller (a demo connection) both', async () => {
+    const orgId = (await call('get', '/api/v1/me', token)).body.organization.id;
+    const [project] = await api.deps.dataSource.query(`SELECT id FROM projects WHERE org_id = $1 AND is_default`, [orgId]);
+    const demo = await createConnectionRow(api.deps.dataSource, { orgId, clerkOrgId: '', projectId: project.id }, 'openai');
+    const res = await call('put', `/api/v1/connections/${demo.id}/key`, token, { apiKey: GOOD_KEYS.openai });
+    expect({ status: res.status, keyHint: res.body.keyHint, workflowId: res.body.workflowId }).toEqual({ status: 200, keyHint: GOOD_KEYS.openai.slice(-4), workflowId: `connection:${demo.id}` });
+    expect((await handleOf(`connection:${demo.id}`).describe()).status.name).toBe('RUNNING');
+    const [row] = await api.deps.dataSource.query(`SELECT secret_ref FROM provider_connections WHERE id = $1`, [demo.id]);
+    expect(await secretExists(row.secret_ref)).toBe(true);
+  });
+
   it('DELETE stops the poller, deletes the secret and hides the connection, keeping usage history', async () => {
     const [row] = await api.deps.dataSource.query(`SELECT org_id, project_id, secret_ref FROM provider_connections WHERE id = $1`, [id]);
     await new IngestService(api.deps.dataSource, new FactorSetRepository(api.deps.dataSource))
       .ingest({ id, orgId: row.org_id, projectId: row.project_id, provider: 'anthropic' }, [bucket({ provider: 'anthropic', model: 'claude-haiku-4-5' })]);
+    expect(await secretExists(row.secret_ref)).toBe(true);
     const res = await call('delete', `/api/v1/connections/${id}`, token);
     expect(res.status).toBe(204);
     expect((await handleOf(`connection:${id}`).describe()).status.name).toBe('TERMINATED');
-    expect(fs.existsSync(path.join(secretsDir, row.secret_ref))).toBe(false);
+    expect(await secretExists(row.secret_ref)).toBe(false);
     expect((await call('get', `/api/v1/connections/${id}`, token)).status).toBe(404);
     expect((await call('delete', `/api/v1/connections/${id}`, token)).status).toBe(404);
     const [{ n }] = await api.deps.dataSource.query(`SELECT count(*)::int AS n FROM usage_events WHERE connection_id = $1`, [id]);
