@@ -17,13 +17,18 @@ export interface TemporalHandle {
 export function createTemporal(config: Config): TemporalHandle {
   const connection = Connection.lazy({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
+  // /health asks through its own connection without the SDK's retry interceptor: a probe must answer within its
+  // deadline, and retries scheduled on timers would outlive a closed connection.
+  const probe = Connection.lazy({ address: config.temporal.address, interceptors: [] });
   return {
     client,
     connection,
     taskQueue: config.temporal.taskQueue,
     check: async () => {
-      await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
+      await probe.withDeadline(Date.now() + 2000, () => probe.workflowService.getSystemInfo({}));
     },
-    close: () => connection.close(),
+    close: async () => {
+      await Promise.all([connection.close(), probe.close()]);
+    },
   };
 }
