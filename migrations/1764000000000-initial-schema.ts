@@ -138,12 +138,12 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         output_tokens bigint NOT NULL DEFAULT 0,
         reasoning_tokens bigint NOT NULL DEFAULT 0,
         event_count int NOT NULL DEFAULT 0,
-        energy_wh_central numeric NOT NULL DEFAULT 0,
-        energy_wh_low numeric NOT NULL DEFAULT 0,
-        energy_wh_high numeric NOT NULL DEFAULT 0,
-        co2e_g_central numeric NOT NULL DEFAULT 0,
-        co2e_g_low numeric NOT NULL DEFAULT 0,
-        co2e_g_high numeric NOT NULL DEFAULT 0,
+        energy_wh_central numeric NOT NULL,
+        energy_wh_low numeric NOT NULL,
+        energy_wh_high numeric NOT NULL,
+        co2e_g_central numeric NOT NULL,
+        co2e_g_low numeric NOT NULL,
+        co2e_g_high numeric NOT NULL,
         CONSTRAINT usage_rollups_key UNIQUE (org_id, project_id, connection_id, model, day, factor_version)
       );
       CREATE INDEX usage_rollups_org_day_idx ON usage_rollups (org_id, day);

@@ -23,12 +23,12 @@ export class OrgDailyRollups1764000000002 implements MigrationInterface {
         output_tokens bigint NOT NULL DEFAULT 0,
         reasoning_tokens bigint NOT NULL DEFAULT 0,
         event_count int NOT NULL DEFAULT 0,
-        energy_wh_central numeric NOT NULL DEFAULT 0,
-        energy_wh_low numeric NOT NULL DEFAULT 0,
-        energy_wh_high numeric NOT NULL DEFAULT 0,
-        co2e_g_central numeric NOT NULL DEFAULT 0,
-        co2e_g_low numeric NOT NULL DEFAULT 0,
-        co2e_g_high numeric NOT NULL DEFAULT 0,
+        energy_wh_central numeric NOT NULL,
+        energy_wh_low numeric NOT NULL,
+        energy_wh_high numeric NOT NULL,
+        co2e_g_central numeric NOT NULL,
+        co2e_g_low numeric NOT NULL,
+        co2e_g_high numeric NOT NULL,
         PRIMARY KEY (org_id, day, provider, model, factor_version)
       );
       INSERT INTO usage_rollups_org

@@ -4,6 +4,6 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 @Entity({ name: 'carbon_factor_sets' })
 export class CarbonFactorSetEntity {
   @PrimaryColumn({ type: 'text' }) version: string;
-  @Column({ name: 'published_at', type: 'timestamptz' }) publishedAt: Date;
+  @Column({ name: 'published_at', type: 'timestamptz', default: () => 'now()' }) publishedAt: Date;
   @Column({ type: 'jsonb' }) document: Record<string, unknown>;
 }

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { EmissionColumns } from './emission-columns';
 
 /**
  * One row per (connection, model, bucket, grouping). Token counts are int8, which node-postgres returns as
@@ -6,7 +7,7 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
  * millions of rows, and a sequential key keeps its indexes small and inserts append-only.
  */
 @Entity({ name: 'usage_events' })
-export class UsageEventEntity {
+export class UsageEventEntity extends EmissionColumns {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' }) id: string;
   @Column({ name: 'org_id', type: 'uuid' }) orgId: string;
   @Column({ name: 'connection_id', type: 'uuid' }) connectionId: string;
@@ -27,14 +28,8 @@ export class UsageEventEntity {
   @Column({ type: 'int', default: 1 }) revision: number;
   @Column({ name: 'first_seen_at', type: 'timestamptz', default: () => 'now()' }) firstSeenAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt: Date;
-  /** Emissions under the version this row was (re)ingested with; numeric columns come back as strings. */
+  /** Emissions (inherited columns) are under this version: the one the row was (re)ingested with. */
   @Column({ name: 'factor_version', type: 'text' }) factorVersion: string;
   @Column({ type: 'text' }) tier: string;
   @Column({ name: 'matched_rule', type: 'text' }) matchedRule: string;
-  @Column({ name: 'energy_wh_central', type: 'numeric' }) energyWhCentral: string;
-  @Column({ name: 'energy_wh_low', type: 'numeric' }) energyWhLow: string;
-  @Column({ name: 'energy_wh_high', type: 'numeric' }) energyWhHigh: string;
-  @Column({ name: 'co2e_g_central', type: 'numeric' }) co2eGCentral: string;
-  @Column({ name: 'co2e_g_low', type: 'numeric' }) co2eGLow: string;
-  @Column({ name: 'co2e_g_high', type: 'numeric' }) co2eGHigh: string;
 }
