@@ -127,6 +127,13 @@ describe('hourly polling with real activities', () => {
     }, { timeoutMs: 30_000 });
   });
 
+  it('never writes the provider key into workflow history', async () => {
+    const history = await client().workflow.getHandle(`connection:${connectionId}`).fetchHistory();
+    const text = JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+    expect(text).toContain(connectionId);
+    expect(text).not.toContain(GOOD_KEYS.openai);
+  });
+
   it('stops polling when the connection is deleted', async () => {
     expect((await api.http.delete(`/api/v1/connections/${connectionId}`).set('Authorization', token)).status).toBe(204);
     const description = await client().workflow.getHandle(`connection:${connectionId}`).describe();
