@@ -1,5 +1,6 @@
 import type { EstimateRequest, EstimateResponse } from '../../../contracts/estimate';
 import { toDecimalString } from '../../emissions';
+import { trimDecimal } from './totals';
 import type { FactorSetRepository } from './factor-sets';
 
 const DECIMALS = 9;
@@ -18,7 +19,8 @@ export async function estimateEmissions(factors: FactorSetRepository, req: Estim
       reasoningTokens: req.reasoningTokens,
     },
   });
-  const bounds = (b: { central: number; low: number; high: number }) => ({ central: toDecimalString(b.central, DECIMALS), low: toDecimalString(b.low, DECIMALS), high: toDecimalString(b.high, DECIMALS) });
+  const decimal = (n: number) => trimDecimal(toDecimalString(n, DECIMALS));
+  const bounds = (b: { central: number; low: number; high: number }) => ({ central: decimal(b.central), low: decimal(b.low), high: decimal(b.high) });
   return {
     model: req.model, tier: result.tier, matchedRule: result.matchedRule, isUnmatched: result.isUnmatched, factorVersion: result.factorVersion,
     energyWh: bounds(result.energyWh), co2eG: bounds(result.co2eG),

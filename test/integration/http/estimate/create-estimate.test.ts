@@ -24,7 +24,7 @@ describe('POST /api/v1/estimate', () => {
     expect(Number(res.body.co2eG.central)).toBeCloseTo((energy / 1000) * 370, 9);
     expect(Number(res.body.energyWh.low)).toBeCloseTo((0.04 + 0.3) * 1.12, 9);
     expect(Number(res.body.co2eG.high)).toBeCloseTo(((0.4 + 2.7) * 1.25 / 1000) * 480, 9);
-    expect(res.body.energyWh.central).toMatch(/^\d+\.\d+$/);
+    expect(res.body.energyWh.central).toMatch(/^\d+(\.\d*[1-9])?$/); // exact decimal, no trailing zeros
   });
 
   it('charges cached input at the cached rate and cache writes as prefill, never double counting reasoning', async () => {
