@@ -3,6 +3,9 @@ import { createClerkTestKeys, mintClerkToken } from '../../../helpers/clerk';
 import { startTestApi, type TestApi } from '../../../helpers/api';
 import { testConfig } from '../../../helpers/env';
 import { createConnectionRow, type TestTenant } from '../../../factories/tenants';
+import { bucket } from '../../../factories/usage';
+import { FactorSetRepository } from '../../../../src/services/telemetry/factor-sets';
+import { IngestService } from '../../../../src/services/telemetry/ingest.service';
 
 const keys = createClerkTestKeys();
 let api: TestApi;
@@ -263,19 +266,9 @@ describe('DELETE /api/v1/projects/:id', () => {
     const project = await createProject(token, { name: 'Measured' });
     const tenant = await tenantOf(token, project.id);
     const connection = await createConnectionRow(api.deps.dataSource, tenant, 'openai', project.id);
-    const [{ version }] = await api.deps.dataSource.query(`SELECT version FROM carbon_factor_sets ORDER BY published_at LIMIT 1`);
-    for (const hour of ['00', '01']) {
-      await api.deps.dataSource.query(
-        `INSERT INTO usage_events (org_id, connection_id, project_id, provider, model, bucket_start, bucket_end, idempotency_key, factor_version, tier, matched_rule,
-           energy_wh_central, energy_wh_low, energy_wh_high, co2e_g_central, co2e_g_low, co2e_g_high)
-         VALUES ($1, $2, $3, 'openai', 'gpt-4o', $4, $4::timestamptz + interval '1 hour', $5, $6, 'large', 'gpt-4o*', 1, 1, 1, 1, 1, 1)`,
-        [tenant.orgId, connection.id, project.id, `2026-11-01T${hour}:00Z`, Buffer.from(randomUUID()), version],
-      );
-    }
-    await api.deps.dataSource.query(
-      `INSERT INTO usage_rollups (org_id, project_id, connection_id, provider, model, day, factor_version) VALUES ($1, $2, $3, 'openai', 'gpt-4o', '2026-11-01', $4)`,
-      [tenant.orgId, project.id, connection.id, version],
-    );
+    // Two hours of usage on one day, ingested the way polling ingests it: 2 events, 1 daily rollup.
+    await new IngestService(api.deps.dataSource, new FactorSetRepository(api.deps.dataSource))
+      .ingest(connection, ['00', '01'].map((hour) => bucket({ hour: `2026-11-01T${hour}:00:00Z`, model: 'gpt-4o' })));
     await api.deps.dataSource.query(`UPDATE provider_connections SET status = 'deleted' WHERE id = $1`, [connection.id]);
 
     const res = await call('delete', `/api/v1/projects/${project.id}`, token);
