@@ -23,6 +23,8 @@ const Schema = z
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     RATE_LIMIT_API_PER_MINUTE: z.coerce.number().int().min(1).default(100),
     RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+    RATE_LIMIT_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+    RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('carbonplan:rl:'),
     OPENAI_BASE_URL: httpUrl.default('https://api.openai.com'),
     ANTHROPIC_BASE_URL: httpUrl.default('https://api.anthropic.com'),
     OPENROUTER_BASE_URL: httpUrl.default('https://openrouter.ai/api'),
@@ -66,7 +68,7 @@ export interface Config {
   database: { url: string; poolSize: number };
   temporal: { address: string; namespace: string; taskQueue: string };
   clerk?: { publishableKey: string; secretKey: string; jwtKey: string; authorizedParties: string[] };
-  http: { corsOrigins: string[]; trustProxyHops: number; apiRatePerMinute: number; publicRatePerMinute: number };
+  http: { corsOrigins: string[]; trustProxyHops: number; apiRatePerMinute: number; publicRatePerMinute: number; rateLimitRedisUrl?: string; rateLimitRedisPrefix: string };
   providers: { openaiBaseUrl: string; anthropicBaseUrl: string; openrouterBaseUrl: string; timeoutMs: number };
   stripe: { secretKey?: string; webhookSecret?: string; apiBaseUrl?: string };
   aws: { region: string; endpoint?: string; s3Bucket: string };
@@ -87,7 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clerk: e.CLERK_JWT_KEY
       ? { publishableKey: e.CLERK_PUBLISHABLE_KEY!, secretKey: e.CLERK_SECRET_KEY!, jwtKey: e.CLERK_JWT_KEY.replace(/\\n/g, '\n'), authorizedParties: e.CLERK_AUTHORIZED_PARTIES }
       : undefined,
-    http: { corsOrigins: e.CORS_ORIGINS, trustProxyHops: e.TRUST_PROXY_HOPS, apiRatePerMinute: e.RATE_LIMIT_API_PER_MINUTE, publicRatePerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE },
+    http: { corsOrigins: e.CORS_ORIGINS, trustProxyHops: e.TRUST_PROXY_HOPS, apiRatePerMinute: e.RATE_LIMIT_API_PER_MINUTE, publicRatePerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE, rateLimitRedisUrl: e.RATE_LIMIT_REDIS_URL, rateLimitRedisPrefix: e.RATE_LIMIT_REDIS_PREFIX },
     providers: { openaiBaseUrl: e.OPENAI_BASE_URL, anthropicBaseUrl: e.ANTHROPIC_BASE_URL, openrouterBaseUrl: e.OPENROUTER_BASE_URL, timeoutMs: e.PROVIDER_TIMEOUT_MS },
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBaseUrl: e.STRIPE_API_BASE_URL },
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL, s3Bucket: e.S3_BUCKET },

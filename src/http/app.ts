@@ -52,8 +52,8 @@ export function createApp(deps: AppDeps, routes: RouteSpec[] = ROUTES): Express 
   app.use(docsRouter());
   app.get('/metrics', async (_req, res) => { res.type(deps.metrics.contentType).send(await deps.metrics.metrics()); });
 
-  app.use('/api/v1', authenticate(config, deps.services), createLimiter({ name: 'api', perMinute: config.http.apiRatePerMinute, key: byOrganization }));
-  app.use('/public', createLimiter({ name: 'public', perMinute: config.http.publicRatePerMinute, key: byClientIp }));
+  app.use('/api/v1', authenticate(config, deps.services), createLimiter({ name: 'api', perMinute: config.http.apiRatePerMinute, key: byOrganization, store: deps.rateLimitStores?.api }));
+  app.use('/public', createLimiter({ name: 'public', perMinute: config.http.publicRatePerMinute, key: byClientIp, store: deps.rateLimitStores?.public }));
   for (const route of routes) mountRoute(app, route, deps);
 
   app.use(notFoundHandler);

@@ -6,6 +6,7 @@ import { createLogger } from '../logger';
 import { createServices } from '../services';
 import type { AppDeps } from './deps';
 import { createMetricsRegistry } from './middleware/metrics';
+import { createRateLimitStores } from './middleware/rate-limit-stores';
 
 /** Builds the API's dependencies once: data source, Temporal client, services, metrics. */
 export async function buildAppDeps(config: Config, options: { logger?: Logger } = {}): Promise<{ deps: AppDeps; close(): Promise<void> }> {
@@ -13,13 +14,15 @@ export async function buildAppDeps(config: Config, options: { logger?: Logger } 
   const dataSource = await createDataSource({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'carbonplan-api' }).initialize();
   const temporal = createTemporal(config);
   const services = createServices({ dataSource, temporal, config, logger });
+  const rateLimitStores = createRateLimitStores({ redisUrl: config.http.rateLimitRedisUrl, prefix: config.http.rateLimitRedisPrefix, logger });
   const deps: AppDeps = {
-    config, logger, dataSource, services, metrics: createMetricsRegistry(),
+    config, logger, dataSource, services, metrics: createMetricsRegistry(), rateLimitStores,
     healthChecks: { database: async () => { await dataSource.query('SELECT 1'); }, temporal: temporal.check },
   };
   return {
     deps,
     close: async () => {
+      await rateLimitStores.close();
       await temporal.close();
       if (dataSource.isInitialized) await dataSource.destroy();
     },

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { Services } from '../services';
+import type { RateLimitStores } from './middleware/rate-limit-stores';
 
 /** Everything the HTTP layer needs, built once by src/main.ts (or by a test). */
 export interface AppDeps {
@@ -13,4 +14,6 @@ export interface AppDeps {
   /** Dependency probes for /health; each resolves when the dependency answers. */
   healthChecks: { database: () => Promise<void>; temporal: () => Promise<void> };
   metrics: Registry;
+  /** Shared rate-limit counters; absent means per-process memory. */
+  rateLimitStores?: Pick<RateLimitStores, 'api' | 'public' | 'ready'>;
 }

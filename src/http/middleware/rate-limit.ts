@@ -21,6 +21,8 @@ export function createLimiter(options: LimiterOptions) {
     legacyHeaders: false,
     keyGenerator: options.key,
     store: options.store,
+    // With a shared store: an unreachable Redis lets requests through rather than failing them (see rate-limit-stores.ts).
+    passOnStoreError: true,
     handler: (req, res) => {
       sendError(req, res, new AppError('RATE_LIMITED', `rate limit of ${options.perMinute} requests per minute exceeded; retry after the time in the Retry-After header`));
     },

@@ -53,3 +53,36 @@ describe('per-IP limit on /public', () => {
     expect((await from('198.51.100.9')).status).toBe(200);
   });
 });
+
+describe('a shared Redis store', () => {
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+  it('makes two API instances count one organization together', async () => {
+    const env = { RATE_LIMIT_API_PER_MINUTE: '5', RATE_LIMIT_REDIS_URL: redisUrl, RATE_LIMIT_REDIS_PREFIX: `test:${Date.now()}:${Math.random()}:` };
+    const [one, two] = [await startTestApi(testConfig(env, keys)), await startTestApi(testConfig(env, keys))];
+    try {
+      await Promise.all([one.deps.rateLimitStores!.ready(), two.deps.rateLimitStores!.ready()]);
+
+      const token = `Bearer ${mintClerkToken(keys, { orgId: `org_rl_shared_${Date.now()}` })}`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await (i % 2 ? two : one).http.get('/api/v1/me').set('Authorization', token)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  it('lets requests through when Redis cannot be reached (fail open)', async () => {
+    const down = await startTestApi(testConfig({ RATE_LIMIT_API_PER_MINUTE: '2', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1' }, keys));
+    try {
+      const token = `Bearer ${mintClerkToken(keys, { orgId: `org_rl_down_${Date.now()}` })}`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await down.http.get('/api/v1/me').set('Authorization', token)).status);
+      expect(statuses).toEqual([200, 200, 200, 200]);
+      expect(down.logs()).toContain('rate limit store unavailable');
+    } finally {
+      await down.close();
+    }
+  });
+});
