@@ -175,6 +175,11 @@ describe('docker-compose.yml', () => {
     expect(envOf('worker').SECRETS_LOCAL_DIR).toBe(envOf('api').SECRETS_LOCAL_DIR);
   });
 
+  it('shares the API rate-limit counters through the redis service', () => {
+    expect(service('redis').image).toMatch(/^redis:/);
+    expect(String(service('api').environment?.RATE_LIMIT_REDIS_URL)).toBe('redis://redis:6379');
+  });
+
   it('starts services in dependency order', () => {
     expect(dependencies('temporal-schema')).toMatchObject({ postgresql: 'service_healthy' });
     expect(dependencies('temporal')).toMatchObject({ 'temporal-schema': 'service_completed_successfully' });
