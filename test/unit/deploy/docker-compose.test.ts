@@ -177,7 +177,7 @@ describe('docker-compose.yml', () => {
 
   it('shares the API rate-limit counters through the redis service', () => {
     expect(service('redis').image).toMatch(/^redis:/);
-    expect(String(service('api').environment?.RATE_LIMIT_REDIS_URL)).toBe('redis://redis:6379');
+    expect(envOf('api').RATE_LIMIT_REDIS_URL).toBe('redis://redis:6379');
   });
 
   it('starts services in dependency order', () => {
