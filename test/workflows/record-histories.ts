@@ -32,7 +32,9 @@ async function save(workflowType: string, scenario: string, handle: WorkflowHand
   const history = await handle.fetchHistory();
   const dir = path.join(FIXTURES, workflowType);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${scenario}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
+  // Stack traces name this checkout's absolute path; replay never reads them, so they are dropped.
+  const withoutStacks = JSON.parse(historyToJSON(history), (key, value) => (key === 'stackTrace' ? '' : value));
+  fs.writeFileSync(path.join(dir, `${scenario}.json`), `${JSON.stringify(withoutStacks, null, 2)}\n`);
 }
 
 async function pollCountIs(handle: WorkflowHandle, n: number): Promise<void> {
