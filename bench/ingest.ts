@@ -20,6 +20,8 @@ const CONNECTIONS = arg('connections', 50);
 const MODELS = ['gpt-4o-2024-08-06', 'gpt-4o-mini', 'gpt-4.1', 'o3-2025-04-16', 'claude-sonnet-4-20250514', 'claude-haiku-4-5', 'gpt-5', 'mystery-model'].slice(0, arg('models', 8));
 const HOURS = arg('hours', 500);
 const BATCH = arg('batch', 2000);
+/** Concurrent ingests: the worker runs polls of different connections side by side. */
+const LANES = arg('lanes', 4);
 
 async function createTargets(ds: DataSource): Promise<IngestTarget[]> {
   const [org] = await ds.query(`INSERT INTO organizations (clerk_org_id, name) VALUES ('org_bench', 'Bench') RETURNING id`);
@@ -56,15 +58,17 @@ async function benchPipeline(ds: DataSource, targets: IngestTarget[], warmUp: In
   await ingest.ingest(warmUp, pagesOf(0).next().value!.slice(0, 10)); // warm the factor-set cache and the pool
   let events = 0;
   const started = process.hrtime.bigint();
-  // Two lanes: polls of different connections run concurrently on the worker (and this machine has 2 cores).
   let next = 0;
   const lane = async () => {
     while (next < targets.length) {
       const target = targets[next++];
-      for (const page of pagesOf(next)) events += (await ingest.ingest(target, page)).received;
+      for (const page of pagesOf(next)) {
+        const { received } = await ingest.ingest(target, page); // read `events` only after the await: lanes interleave
+        events += received;
+      }
     }
   };
-  await Promise.all([lane(), lane()]);
+  await Promise.all(Array.from({ length: LANES }, lane));
   return { events, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
@@ -105,7 +109,7 @@ async function benchCopy(ds: DataSource, targets: IngestTarget[]): Promise<{ eve
 
 async function main() {
   const total = CONNECTIONS * MODELS.length * HOURS;
-  console.log(`bench/ingest: ${CONNECTIONS} connections × ${MODELS.length} models × ${HOURS} hours = ${fmt(total)} events, pages of ${BATCH}`);
+  console.log(`bench/ingest: ${CONNECTIONS} connections × ${MODELS.length} models × ${HOURS} hours = ${fmt(total)} events, pages of ${BATCH}, ${LANES} lane(s)`);
   await withScratchDatabase('ingest', async (ds) => {
     const all = await createTargets(ds);
     const warmUp = all.pop()!;

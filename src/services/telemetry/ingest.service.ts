@@ -22,7 +22,8 @@ const isUnchanged = (r: Row) => !!r.existing && r.existing.requests === (r.bucke
  * Ingests a batch of normalized buckets in one transaction. Rows are keyed by idempotency key: new rows are
  * inserted with their emissions (current factor version), changed rows are updated with a bumped revision, and
  * the daily rollups move by exactly new − old, so re-polls and overlapping windows never double count.
- * A per-connection advisory lock serializes concurrent ingests of one connection (poll vs. reconciliation).
+ * A per-connection advisory lock serializes concurrent ingests of one connection (poll vs. reconciliation); rows
+ * carry the connection in their key, so no other writer can touch them and they need no row locks.
  */
 export class IngestService {
   constructor(private readonly ds: DataSource, private readonly factors: FactorSetRepository) {}
@@ -78,7 +79,7 @@ export class IngestService {
   private async attachExisting(tx: EntityManager, rows: Row[]): Promise<void> {
     const found: Array<Record<string, string | null>> = await tx.query(
       `SELECT id, encode(idempotency_key, 'hex') AS key, project_id, requests, factor_version, ${TOKEN_COLUMNS.join(', ')}, ${EMISSION_COLUMNS.join(', ')}
-       FROM usage_events WHERE idempotency_key = ANY($1::bytea[]) FOR UPDATE`,
+       FROM usage_events WHERE idempotency_key = ANY($1::bytea[])`,
       [rows.map((r) => r.key)],
     );
     const byHex = new Map(rows.map((r) => [r.hex, r]));
