@@ -1,6 +1,7 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { SeedFactorSetV11764000000001 } from './1764000000001-seed-factor-set-v1';
 import { OrgDailyRollups1764000000002 } from './1764000000002-org-daily-rollups';
+import { ConnectionKeyFingerprint1764000000003 } from './1764000000003-connection-key-fingerprint';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
-export const MIGRATIONS = [InitialSchema1764000000000, SeedFactorSetV11764000000001, OrgDailyRollups1764000000002];
+export const MIGRATIONS = [InitialSchema1764000000000, SeedFactorSetV11764000000001, OrgDailyRollups1764000000002, ConnectionKeyFingerprint1764000000003];

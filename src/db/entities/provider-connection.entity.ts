@@ -17,6 +17,8 @@ export class ProviderConnectionEntity {
   @Column({ type: 'text' }) name: string;
   @Column({ name: 'secret_ref', type: 'text', nullable: true }) secretRef: string | null;
   @Column({ name: 'key_hint', type: 'text' }) keyHint: string;
+  /** SHA-256 of the key: one live connection per key and organization (see the migration). */
+  @Column({ name: 'key_fingerprint', type: 'text', nullable: true }) keyFingerprint: string | null;
   @Column({ type: 'text', default: 'active' }) status: ConnectionStatus;
   @Column({ name: 'consecutive_failures', type: 'int', default: 0 }) consecutiveFailures: number;
   @Column({ name: 'last_error', type: 'jsonb', nullable: true }) lastError: ConnectionError | null;

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
+import { QueryFailedError, type DataSource } from 'typeorm';
 import type { Connection, CreateConnectionRequest } from '../../../contracts/connections';
 import type { Provider } from '../../../contracts/usage';
 import { ProviderError, type Connectors } from '../../connectors';
@@ -31,6 +31,9 @@ export function toConnectionContract(row: ProviderConnectionEntity): Connection 
 }
 
 const keyHint = (key: string) => key.slice(-4);
+const keyFingerprint = (key: string) => createHash('sha256').update(key).digest('hex');
+const isOneKeyViolation = (err: unknown) =>
+  err instanceof QueryFailedError && (err.driverError as { constraint?: string }).constraint === 'provider_connections_one_per_key';
 
 /**
  * Provider connections: the key is checked with the provider before anything is stored, lives only in the
@@ -60,6 +63,8 @@ export class ConnectionService {
 
   async create(orgId: string, input: CreateConnectionRequest, requestId?: string): Promise<Connection> {
     const projectId = await this.resolveProject(orgId, input.projectId);
+    const fingerprint = keyFingerprint(input.apiKey);
+    await this.refuseConnectedKey(orgId, input.provider, fingerprint);
     await this.validateKey(input.provider, input.apiKey);
 
     const id = randomUUID();
@@ -67,13 +72,14 @@ export class ConnectionService {
     try {
       await this.repo.insert({
         id, orgId, projectId, provider: input.provider, name: input.name ?? `${input.provider} ${keyHint(input.apiKey)}`,
-        secretRef, keyHint: keyHint(input.apiKey), status: 'active', workflowId: connectionWorkflowId(id),
+        secretRef, keyHint: keyHint(input.apiKey), keyFingerprint: fingerprint, status: 'active', workflowId: connectionWorkflowId(id),
       });
       await this.deps.workflows.start({ connectionId: id, orgId, provider: input.provider, requestId });
     } catch (err) {
       // Nothing half-created survives: no row without a poller, no secret without a row.
       await this.repo.delete({ id }).catch(() => undefined);
       await this.deps.providerKeys.deleteProviderKey(secretRef).catch(() => undefined);
+      if (isOneKeyViolation(err)) await this.refuseConnectedKey(orgId, input.provider, fingerprint); // lost a race with a twin request
       this.deps.logger.error({ err, connectionId: id }, 'connection creation failed');
       throw new AppError('SERVICE_UNAVAILABLE', 'the connection could not be created right now; nothing was stored, retry in a moment');
     }
@@ -122,13 +128,28 @@ export class ConnectionService {
   async replaceKey(orgId: string, id: string, apiKey: string, requestId?: string): Promise<Connection> {
     const row = await this.get(orgId, id);
     const provider = row.provider as Provider;
+    const fingerprint = keyFingerprint(apiKey);
+    await this.refuseConnectedKey(orgId, provider, fingerprint, id);
     await this.validateKey(provider, apiKey);
     // put() overwrites an existing secret and creates a missing one (a connection that never had a stored key).
     const secretRef = await this.deps.providerKeys.putProviderKey({ orgId, connectionId: id, provider }, apiKey);
     this.deps.providerKeys.forgetCachedKey(secretRef);
-    await this.repo.update({ id, orgId }, { keyHint: keyHint(apiKey), secretRef, workflowId: connectionWorkflowId(id) });
+    await this.repo.update({ id, orgId }, { keyHint: keyHint(apiKey), keyFingerprint: fingerprint, secretRef, workflowId: connectionWorkflowId(id) });
     await this.deps.workflows.resumeOrStart({ connectionId: id, orgId, provider, requestId });
     return toConnectionContract(await this.get(orgId, id));
+  }
+
+  /**
+   * One live connection per key: a retried create (its response lost) or a second paste of the same key must
+   * not start a second poller that counts the same usage twice.
+   */
+  private async refuseConnectedKey(orgId: string, provider: string, fingerprint: string, exceptId?: string): Promise<void> {
+    const existing = await this.repo.createQueryBuilder('c')
+      .where('c.org_id = :orgId AND c.provider = :provider AND c.key_fingerprint = :fingerprint', { orgId, provider, fingerprint })
+      .andWhere(`c.status <> 'deleted'`).getOne();
+    if (existing && existing.id !== exceptId) {
+      throw new AppError('CONFLICT', `this key is already connected as "${existing.name}" (${existing.id})`, { field: 'body.apiKey', details: { connectionId: existing.id } });
+    }
   }
 
   private async resolveProject(orgId: string, projectId: string | undefined): Promise<string> {

@@ -11,6 +11,7 @@ import { bucket } from '../../../factories/usage';
 import { createConnectionRow } from '../../../factories/tenants';
 
 const keys = createClerkTestKeys();
+const REPLACEMENT_OPENAI_KEY = 'sk-admin-replacement-0000000000000000';
 let fakes: ProviderFakes;
 let api: TestApi;
 let secretsDir: string;
@@ -19,7 +20,7 @@ const responses: string[] = [];
 const orgToken = (suffix: string) => `Bearer ${mintClerkToken(keys, { orgId: `org_conn_${suffix}_${Date.now()}` })}`;
 
 beforeAll(async () => {
-  fakes = await startProviderFakes({ extraKeys: { openai: ['sk-admin-replacement-0000000000000000'] } });
+  fakes = await startProviderFakes({ extraKeys: { openai: [REPLACEMENT_OPENAI_KEY] } });
   const env = testEnv({ ...fakes.env, RATE_LIMIT_API_PER_MINUTE: '10000' }, keys);
   secretsDir = env.SECRETS_LOCAL_DIR!;
   api = await startTestApi(testConfig(env, keys));
@@ -100,6 +101,31 @@ describe('POST /api/v1/connections', () => {
     expect({ status: res.status, code: res.body.error?.code, field: res.body.error?.field }).toEqual({ status: 400, code: 'VALIDATION_FAILED', field });
   });
 
+  it('refuses to connect the same key twice (a retried create), and allows it again once the first is deleted', async () => {
+    const token = orgToken('twice');
+    const first = await call('post', '/api/v1/connections', token, { provider: 'openai', apiKey: GOOD_KEYS.openai });
+    expect(first.status).toBe(201);
+    const validationsBefore = fakes.openai.requests.length;
+    const twins = await Promise.all([1, 2].map(() => call('post', '/api/v1/connections', token, { provider: 'openai', apiKey: GOOD_KEYS.openai })));
+    for (const again of twins) {
+      expect({ status: again.status, code: again.body.error?.code, connectionId: again.body.error?.details?.connectionId }).toEqual({ status: 409, code: 'CONFLICT', connectionId: first.body.id });
+    }
+    expect(fakes.openai.requests.length).toBe(validationsBefore); // refused before asking the provider
+    expect((await call('get', '/api/v1/connections', token)).body.data).toHaveLength(1);
+
+    expect((await call('delete', `/api/v1/connections/${first.body.id}`, token)).status).toBe(204);
+    expect((await call('post', '/api/v1/connections', token, { provider: 'openai', apiKey: GOOD_KEYS.openai })).status).toBe(201);
+  });
+
+  it('lets exactly one of two simultaneous first creates with one key through', async () => {
+    const token = orgToken('race');
+    await call('get', '/api/v1/me', token);
+    const results = await Promise.all([1, 2].map(() => call('post', '/api/v1/connections', token, { provider: 'anthropic', apiKey: GOOD_KEYS.anthropic })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+    const listed = (await call('get', '/api/v1/connections', token)).body.data;
+    expect(listed.map((c: { id: string }) => c.id)).toEqual([results.find((r) => r.status === 201)!.body.id]);
+  });
+
   it('answers 404 for a project of another organization', async () => {
     const other = orgToken('otherproj');
     const me = await call('get', '/api/v1/me', other);
@@ -165,8 +191,11 @@ describe('reading, syncing, moving, replacing and deleting', () => {
     const orgId = (await call('get', '/api/v1/me', token)).body.organization.id;
     const [project] = await api.deps.dataSource.query(`SELECT id FROM projects WHERE org_id = $1 AND is_default`, [orgId]);
     const demo = await createConnectionRow(api.deps.dataSource, { orgId, clerkOrgId: '', projectId: project.id }, 'openai');
-    const res = await call('put', `/api/v1/connections/${demo.id}/key`, token, { apiKey: GOOD_KEYS.openai });
-    expect({ status: res.status, keyHint: res.body.keyHint, workflowId: res.body.workflowId }).toEqual({ status: 200, keyHint: GOOD_KEYS.openai.slice(-4), workflowId: `connection:${demo.id}` });
+    // This organization already connected GOOD_KEYS.openai, and one key connects once: give the demo another.
+    const taken = await call('put', `/api/v1/connections/${demo.id}/key`, token, { apiKey: GOOD_KEYS.openai });
+    expect({ status: taken.status, code: taken.body.error?.code }).toEqual({ status: 409, code: 'CONFLICT' });
+    const res = await call('put', `/api/v1/connections/${demo.id}/key`, token, { apiKey: REPLACEMENT_OPENAI_KEY });
+    expect({ status: res.status, keyHint: res.body.keyHint, workflowId: res.body.workflowId }).toEqual({ status: 200, keyHint: REPLACEMENT_OPENAI_KEY.slice(-4), workflowId: `connection:${demo.id}` });
     expect((await handleOf(`connection:${demo.id}`).describe()).status.name).toBe('RUNNING');
     const [row] = await api.deps.dataSource.query(`SELECT secret_ref FROM provider_connections WHERE id = $1`, [demo.id]);
     expect(await secretExists(row.secret_ref)).toBe(true);

@@ -20,10 +20,14 @@ let projectOfA: string;
 let tokenB: string;
 const secretsOfB: string[] = [];
 
+let connectionIdOfB: string | undefined;
+/** B's one connection (a key can be connected only once per organization); A never manages to delete it. */
 async function connectionOfB(): Promise<string> {
+  if (connectionIdOfB) return connectionIdOfB;
   const res = await api.http.post('/api/v1/connections').set('Authorization', tokenB).send({ provider: 'openai', apiKey: GOOD_KEYS.openai, name: 'b-visible-name' });
   expect(res.status).toBe(201);
-  return res.body.id;
+  connectionIdOfB = res.body.id as string;
+  return connectionIdOfB;
 }
 
 /** Creates a resource owned by B and returns its id, per route with an `:id`. */
