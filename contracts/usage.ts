@@ -39,6 +39,14 @@ export const UsageBucket = z.object({
   requests: count.nullable(),
   unreported: z.array(TokenClass),
   formatVersion: z.string().optional(),
+  /**
+   * Reported but not converted to energy (kept so nothing a provider reports is thrown away):
+   * Anthropic `server_tool_use.web_search_requests`; OpenAI legacy-format `input_audio_tokens` /
+   * `output_audio_tokens` (audio sat outside `input_tokens` before 2026-07-15). Absent when not reported.
+   */
+  webSearchRequests: count.optional(),
+  inputAudioTokens: count.optional(),
+  outputAudioTokens: count.optional(),
 });
 export type UsageBucket = z.infer<typeof UsageBucket>;
 

@@ -2,6 +2,17 @@ import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { SeedFactorSetV11764000000001 } from './1764000000001-seed-factor-set-v1';
 import { OrgDailyRollups1764000000002 } from './1764000000002-org-daily-rollups';
 import { ConnectionKeyFingerprint1764000000003 } from './1764000000003-connection-key-fingerprint';
+import { BucketStartIdentity1764000000004 } from './1764000000004-bucket-start-identity';
+import { ExactEmissions1764000000005 } from './1764000000005-exact-emissions';
+import { ConnectionAccounts1764000000006 } from './1764000000006-connection-accounts';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
-export const MIGRATIONS = [InitialSchema1764000000000, SeedFactorSetV11764000000001, OrgDailyRollups1764000000002, ConnectionKeyFingerprint1764000000003];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  SeedFactorSetV11764000000001,
+  OrgDailyRollups1764000000002,
+  ConnectionKeyFingerprint1764000000003,
+  BucketStartIdentity1764000000004,
+  ExactEmissions1764000000005,
+  ConnectionAccounts1764000000006,
+];
