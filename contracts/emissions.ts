@@ -38,6 +38,13 @@ export type FactorSetSource = z.infer<typeof FactorSetSource>;
 /**
  * A complete, versioned factor set (what `carbon_factor_sets.document` stores). Self-contained: the engine needs
  * nothing else to classify a model and compute its emissions.
+ *
+ * Factors are decimals written as JSON numbers and read as the decimal they were written as (their shortest form,
+ * at most 15 significant digits), never as binary fractions. Figures are computed exactly and stored with at most
+ * 12 fraction digits (the `numeric` columns and the ingestion's fixed-point sums): v1.0 needs at most 9 for energy
+ * (factor 4 + PUE 2 + per-1000 3) and 12 for CO2e (+ per-1000 3, integer grid), so its figures are never rounded.
+ * A set with more digits has each figure rounded once, half to even, to 12 fraction digits, CO2e from the
+ * unrounded energy.
  */
 export const FactorSetDocument = z.object({
   name: z.string().min(1),
@@ -82,6 +89,13 @@ export const EmissionsBounds = z.object({
 });
 export type EmissionsBounds = z.infer<typeof EmissionsBounds>;
 
+/** A non-negative decimal in canonical form: no exponent, no leading or trailing zeros, `0` for zero. */
+export const CanonicalDecimal = z.string().regex(/^(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/, { error: 'must be a canonical decimal string' });
+export type CanonicalDecimal = z.infer<typeof CanonicalDecimal>;
+
+export const ExactEmissionsBounds = z.object({ central: CanonicalDecimal, low: CanonicalDecimal, high: CanonicalDecimal });
+export type ExactEmissionsBounds = z.infer<typeof ExactEmissionsBounds>;
+
 export const EmissionsResult = z.object({
   factorVersion: z.string(),
   tier: Tier,
@@ -93,3 +107,7 @@ export const EmissionsResult = z.object({
   co2eG: EmissionsBounds,
 });
 export type EmissionsResult = z.infer<typeof EmissionsResult>;
+
+/** The same figures as exact decimals: what is stored, summed and signed. */
+export const ExactEmissionsResult = EmissionsResult.extend({ energyWh: ExactEmissionsBounds, co2eG: ExactEmissionsBounds });
+export type ExactEmissionsResult = z.infer<typeof ExactEmissionsResult>;

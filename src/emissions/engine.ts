@@ -1,13 +1,30 @@
 import {
   FactorSetDocument,
   type EmissionsResult,
+  type ExactEmissionsBounds,
+  type ExactEmissionsResult,
   type FactorTriple,
   type Tier,
-  type TierFactors,
   type TokenCounts,
 } from '../../contracts/emissions';
+import {
+  add,
+  divideByPowerOfTen,
+  fromInteger,
+  fromJsonNumber,
+  multiply,
+  roundHalfEven,
+  toCanonicalString,
+  type ExactDecimal,
+} from './exact-decimal';
 import { compileGlob, type Glob } from './glob';
 import { normaliseModelId } from './model-id';
+
+/**
+ * Fraction digits of a stored figure: the `numeric` columns are summed as fixed point with this many digits
+ * (src/services/telemetry/fixed-decimal.ts). CarbonFactors v1.0 never needs more, so its figures are exact.
+ */
+export const MAX_FRACTION_DIGITS = 12;
 
 export interface ModelClassification {
   readonly tier: Tier;
@@ -35,6 +52,9 @@ export interface ComputeInput {
 export interface EmissionsEngine {
   readonly version: string;
   classify(modelId: string): ModelClassification;
+  /** The figures as exact canonical decimals: what is stored, summed and signed. */
+  computeExact(input: ComputeInput): ExactEmissionsResult;
+  /** The exact figures as the nearest doubles, for display and charts only; never store or sum these. */
   compute(input: ComputeInput): EmissionsResult;
 }
 
@@ -46,24 +66,40 @@ interface CompiledRule {
   glob: Glob;
 }
 
-function tokenCount(value: number | undefined, name: string): number {
-  if (value === undefined) return 0;
-  // pg returns bigint columns as strings; `"1" + "2"` would silently concatenate, so demand real numbers.
-  if (typeof value !== 'number' || !(value >= 0) || value === Infinity) {
-    throw new RangeError(`tokens.${name} must be a non-negative number, got ${String(value)}`);
+/** `[central, low, high]` as exact decimals. */
+type ExactTriple = readonly [ExactDecimal, ExactDecimal, ExactDecimal];
+interface ExactTierFactors { prefill: ExactTriple; decode: ExactTriple; cached: ExactTriple }
+
+const exactTriple = (t: FactorTriple): ExactTriple => [fromJsonNumber(t[0]), fromJsonNumber(t[1]), fromJsonNumber(t[2])];
+const exactTable = (rows: Record<string, FactorTriple>) =>
+  new Map<string, ExactTriple>(Object.entries(rows).map(([key, triple]) => [key, exactTriple(triple)]));
+
+function tokenCount(value: number | undefined, name: string): ExactDecimal {
+  if (value === undefined) return fromInteger(0);
+  // pg returns bigint columns as strings; `"1" + "2"` would silently concatenate, so demand real counts.
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`tokens.${name} must be a non-negative integer, got ${String(value)}`);
   }
-  return value;
+  return fromInteger(value);
 }
 
-function lookup(table: Map<string, FactorTriple>, key: string, what: string): FactorTriple {
+const figure = (d: ExactDecimal) => toCanonicalString(roundHalfEven(d, MAX_FRACTION_DIGITS));
+
+function lookup<T>(table: Map<string, T>, key: string, what: string): T {
   const triple = table.get(key);
   if (!triple) throw new RangeError(`unknown ${what} key "${key}"; known: ${[...table.keys()].join(', ')}`);
   return triple;
 }
 
 /**
- * Builds an engine for one immutable factor set. Everything derivable from the document (compiled globs, key
- * tables) is prepared here so that `compute` on the ingestion hot path is a cached map lookup and arithmetic.
+ * Builds an engine for one immutable factor set. Everything derivable from the document (compiled globs, exact
+ * factor tables) is prepared here so that `computeExact` on the ingestion hot path is a cached map lookup and
+ * BigInt arithmetic.
+ *
+ * Figures are exact: each factor is read as the decimal it was written as, products and sums are exact, and each
+ * figure is rounded once, half to even, to MAX_FRACTION_DIGITS fraction digits (a no-op for v1.0, whose figures
+ * have at most 9 digits for energy and 12 for CO2e); CO2e is computed from the unrounded energy. The migration
+ * 1764000000005-exact-emissions does the same in SQL `numeric`.
  */
 export function createEmissionsEngine(document: FactorSetDocument): EmissionsEngine {
   // Re-validated because the invariants the engine relies on (ordered bounds, a final `*` rule) live in the schema.
@@ -71,10 +107,12 @@ export function createEmissionsEngine(document: FactorSetDocument): EmissionsEng
   const rules: CompiledRule[] = doc.rules.flatMap((rule) =>
     rule.patterns.map((pattern) => ({ tier: rule.tier, glob: compileGlob(pattern) })),
   );
-  const tiers = doc.tiers as Record<Tier, TierFactors>;
+  const tiers = new Map<string, ExactTierFactors>(Object.entries(doc.tiers).map(([tier, f]) => [
+    tier, { prefill: exactTriple(f.prefill), decode: exactTriple(f.decode), cached: exactTriple(f.cached) },
+  ]));
   // Maps rather than the parsed objects, so keys such as `constructor` cannot resolve to prototype members.
-  const pueTable = new Map<string, FactorTriple>(Object.entries(doc.pue));
-  const gridTable = new Map<string, FactorTriple>(Object.entries(doc.grid));
+  const pueTable = exactTable(doc.pue);
+  const gridTable = exactTable(doc.grid);
   const defaultPue = lookup(pueTable, 'default', 'PUE');
   const defaultGrid = lookup(gridTable, 'default', 'grid');
   const cache = new Map<string, ModelClassification>();
@@ -103,34 +141,51 @@ export function createEmissionsEngine(document: FactorSetDocument): EmissionsEng
     return hit;
   }
 
-  function compute(input: ComputeInput): EmissionsResult {
+  function computeExact(input: ComputeInput): ExactEmissionsResult {
     const model = classify(input.model);
-    const { prefill: ep, decode: ed, cached: ec } = tiers[model.tier];
+    const { prefill: ep, decode: ed, cached: ec } = lookup(tiers, model.tier, 'tier');
     // OpenRouter rows use the mixed-host `openrouter` PUE, not the vendor's: the serving host is unknown (§4.4).
     const pue = input.pue === undefined ? (pueTable.get(input.provider) ?? defaultPue) : lookup(pueTable, input.pue, 'PUE');
     const grid = input.grid === undefined ? defaultGrid : lookup(gridTable, input.grid, 'grid');
 
     const t = input.tokens;
-    const prefill = tokenCount(t.inputUncached, 'inputUncached') + tokenCount(t.inputCacheWrite, 'inputCacheWrite');
+    const prefill = add(tokenCount(t.inputUncached, 'inputUncached'), tokenCount(t.inputCacheWrite, 'inputCacheWrite'));
     // Reasoning tokens are already part of outputTokens; only validated, never added.
     tokenCount(t.reasoningTokens, 'reasoningTokens');
     const decode = tokenCount(t.outputTokens, 'outputTokens');
     const cached = tokenCount(t.inputCacheRead, 'inputCacheRead');
 
     // Triples are [central, low, high]; each bound uses its own factor, PUE and grid value.
-    const central = ((prefill * ep[0] + decode * ed[0] + cached * ec[0]) / 1000) * pue[0];
-    const low = ((prefill * ep[1] + decode * ed[1] + cached * ec[1]) / 1000) * pue[1];
-    const high = ((prefill * ep[2] + decode * ed[2] + cached * ec[2]) / 1000) * pue[2];
+    const energy = [0, 1, 2].map((i) => {
+      // Σ tokens × Wh per 1,000 tokens is the IT energy in mWh.
+      const itMilliWh = add(add(multiply(prefill, ep[i]), multiply(decode, ed[i])), multiply(cached, ec[i]));
+      return divideByPowerOfTen(multiply(itMilliWh, pue[i]), 3);
+    });
+    const co2e = energy.map((wh, i) => divideByPowerOfTen(multiply(wh, grid[i]), 3));
+    const bounds = ([central, low, high]: ExactDecimal[]): ExactEmissionsBounds =>
+      ({ central: figure(central), low: figure(low), high: figure(high) });
 
     return {
       factorVersion: doc.version,
       tier: model.tier,
       matchedRule: model.matchedRule,
       isUnmatched: model.isUnmatched,
-      energyWh: { central, low, high },
-      co2eG: { central: (central / 1000) * grid[0], low: (low / 1000) * grid[1], high: (high / 1000) * grid[2] },
+      energyWh: bounds(energy),
+      co2eG: bounds(co2e),
     };
   }
 
-  return { version: doc.version, classify, compute };
+  function compute(input: ComputeInput): EmissionsResult {
+    const exact = computeExact(input);
+    const numbers = (b: ExactEmissionsBounds) => ({ central: Number(b.central), low: Number(b.low), high: Number(b.high) });
+    return { ...exact, energyWh: numbers(exact.energyWh), co2eG: numbers(exact.co2eG) };
+  }
+
+  return { version: doc.version, classify, computeExact, compute };
+}
+
+/** The six figures in the order of the emission columns: energy central, low, high, then CO2e central, low, high. */
+export function emissionFigures(result: ExactEmissionsResult): string[] {
+  const { energyWh: e, co2eG: c } = result;
+  return [e.central, e.low, e.high, c.central, c.low, c.high];
 }

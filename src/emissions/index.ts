@@ -2,7 +2,7 @@ import { FactorSetDocument } from '../../contracts/emissions';
 import { createEmissionsEngine, type EmissionsEngine } from './engine';
 import v1Document from './factor-sets/v1.0.json';
 
-export { createEmissionsEngine } from './engine';
+export { createEmissionsEngine, emissionFigures, MAX_FRACTION_DIGITS } from './engine';
 export type { ComputeInput, EmissionsEngine, ModelClassification } from './engine';
 export { normaliseModelId } from './model-id';
 export type { NormalisedModelId } from './model-id';
