@@ -1,14 +1,13 @@
 import type { EstimateRequest, EstimateResponse } from '../../../contracts/estimate';
-import { toDecimalString } from '../../emissions';
-import { trimDecimal } from './totals';
 import type { FactorSetRepository } from './factor-sets';
 
-const DECIMALS = 9;
-
-/** What a single request would emit, with the current factor set; nothing is stored. */
+/**
+ * What a single request would emit, with the current factor set; nothing is stored. The figures are the engine's
+ * exact decimals, so an estimate equals what ingesting the same tokens would store.
+ */
 export async function estimateEmissions(factors: FactorSetRepository, req: EstimateRequest): Promise<EstimateResponse> {
   const engine = await factors.current();
-  const result = engine.compute({
+  const result = engine.computeExact({
     provider: req.provider ?? 'default',
     model: req.model,
     tokens: {
@@ -19,10 +18,8 @@ export async function estimateEmissions(factors: FactorSetRepository, req: Estim
       reasoningTokens: req.reasoningTokens,
     },
   });
-  const decimal = (n: number) => trimDecimal(toDecimalString(n, DECIMALS));
-  const bounds = (b: { central: number; low: number; high: number }) => ({ central: decimal(b.central), low: decimal(b.low), high: decimal(b.high) });
   return {
     model: req.model, tier: result.tier, matchedRule: result.matchedRule, isUnmatched: result.isUnmatched, factorVersion: result.factorVersion,
-    energyWh: bounds(result.energyWh), co2eG: bounds(result.co2eG),
+    energyWh: result.energyWh, co2eG: result.co2eG,
   };
 }

@@ -15,24 +15,30 @@ afterAll(async () => { await api.close(); });
 const estimate = (body: object) => api.http.post('/api/v1/estimate').set('Authorization', token).send(body);
 
 describe('POST /api/v1/estimate', () => {
-  it('computes tier, factor version and bounded energy and CO2e from the published factors', async () => {
+  it('computes tier, factor version and bounded energy and CO2e from the published factors, as exact decimals', async () => {
     const res = await estimate({ model: 'gpt-4o-2024-08-06', provider: 'openai', inputTokens: 1000, outputTokens: 1000 });
     expect({ status: res.status, tier: res.body.tier, version: res.body.factorVersion, isUnmatched: res.body.isUnmatched }).toEqual({ status: 200, tier: 'large', version: '1.0', isUnmatched: false });
-    // large tier: prefill 0.12, decode 0.90 Wh/1k; OpenAI PUE 1.18; default grid 370 g/kWh.
-    const energy = (0.12 + 0.9) * 1.18;
-    expect(Number(res.body.energyWh.central)).toBeCloseTo(energy, 9);
-    expect(Number(res.body.co2eG.central)).toBeCloseTo((energy / 1000) * 370, 9);
-    expect(Number(res.body.energyWh.low)).toBeCloseTo((0.04 + 0.3) * 1.12, 9);
-    expect(Number(res.body.co2eG.high)).toBeCloseTo(((0.4 + 2.7) * 1.25 / 1000) * 480, 9);
-    expect(res.body.energyWh.central).toMatch(/^\d+(\.\d*[1-9])?$/); // exact decimal, no trailing zeros
+    // large tier: prefill [0.12, 0.04, 0.40], decode [0.90, 0.30, 2.7] Wh/1k; OpenAI PUE [1.18, 1.12, 1.25]; default grid [370, 200, 480].
+    expect(res.body.energyWh).toEqual({ central: '1.2036', low: '0.3808', high: '3.875' });
+    expect(res.body.co2eG).toEqual({ central: '0.445332', low: '0.07616', high: '1.86' });
+  });
+
+  it('answers the figures ingestion would store, unrounded: one cached token has 11 fraction digits of CO2e', async () => {
+    // small tier cached [0.0013, 0.0003, 0.006] Wh/1k, default PUE [1.15, 1.09, 1.40]; 9 digits used to round 0.00000055315 to 0.000000553.
+    const res = await estimate({ model: 'gpt-4o-mini', inputTokens: 1, cachedTokens: 1, outputTokens: 0 });
+    expect({ status: res.status, energyWh: res.body.energyWh, co2eG: res.body.co2eG }).toEqual({
+      status: 200,
+      energyWh: { central: '0.000001495', low: '0.000000327', high: '0.0000084' },
+      co2eG: { central: '0.00000055315', low: '0.0000000654', high: '0.000004032' },
+    });
   });
 
   it('charges cached input at the cached rate and cache writes as prefill, never double counting reasoning', async () => {
     const body = { model: 'claude-sonnet-4-20250514', provider: 'anthropic', inputTokens: 10_000, cachedTokens: 8000, cacheWriteTokens: 1000, outputTokens: 500 };
     const plain = await estimate(body);
     const withReasoning = await estimate({ ...body, reasoningTokens: 400 });
-    const expected = ((2000 / 1000) * 0.12 + (8000 / 1000) * 0.012 + (500 / 1000) * 0.9) * 1.13;
-    expect(Number(plain.body.energyWh.central)).toBeCloseTo(expected, 9);
+    // (2,000 prefill × 0.12 + 8,000 cached × 0.012 + 500 decode × 0.9) / 1000 × PUE 1.13
+    expect(plain.body.energyWh.central).toBe('0.88818');
     expect(withReasoning.body.energyWh).toEqual(plain.body.energyWh);
   });
 
