@@ -92,7 +92,7 @@ async function benchCopy(ds: DataSource, targets: IngestTarget[]): Promise<{ eve
             events++;
             const e = engine.compute({ provider: t.provider, model: b.model, tokens: b });
             yield [t.orgId, t.id, t.projectId, t.provider, b.model, b.bucketStart, b.bucketEnd, b.grouping, b.inputUncached, b.inputCacheWrite, b.inputCacheRead,
-              b.outputTokens, b.reasoningTokens, b.requests, usageIdempotencyKey({ connectionId: t.id, ...b }), engine.version, e.tier, e.matchedRule,
+              b.outputTokens, b.reasoningTokens, b.requests, usageIdempotencyKey({ ...b, connectionId: t.id, provider: t.provider }), engine.version, e.tier, e.matchedRule,
               ...[e.energyWh.central, e.energyWh.low, e.energyWh.high, e.co2eG.central, e.co2eG.low, e.co2eG.high].map((n) => toDecimalString(n, 12))].map(tsv).join('\t') + '\n';
           }
         }

@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { EmissionColumns } from './emission-columns';
 
 /**
- * One row per (connection, model, bucket, grouping). Token counts are int8, which node-postgres returns as
+ * One row per (connection, model, bucket start, grouping). Token counts are int8, which node-postgres returns as
  * strings. The id is a bigint identity rather than a UUID: this is the one table that grows to tens of
  * millions of rows, and a sequential key keeps its indexes small and inserts append-only.
  */
@@ -23,11 +23,17 @@ export class UsageEventEntity extends EmissionColumns {
   @Column({ name: 'output_tokens', type: 'bigint', default: 0 }) outputTokens: string;
   @Column({ name: 'reasoning_tokens', type: 'bigint', default: 0 }) reasoningTokens: string;
   @Column({ type: 'bigint', nullable: true }) requests: string | null;
-  /** SHA-256 over connection, model, bucket bounds and grouping. */
+  /** Reported, never converted to energy; null when the provider did not report it for this row. */
+  @Column({ name: 'web_search_requests', type: 'bigint', nullable: true }) webSearchRequests: string | null;
+  @Column({ name: 'input_audio_tokens', type: 'bigint', nullable: true }) inputAudioTokens: string | null;
+  @Column({ name: 'output_audio_tokens', type: 'bigint', nullable: true }) outputAudioTokens: string | null;
+  /** SHA-256 over provider, connection, model, bucket start and grouping (the end is a column that updates). */
   @Column({ name: 'idempotency_key', type: 'bytea', unique: true }) idempotencyKey: Buffer;
   @Column({ type: 'int', default: 1 }) revision: number;
   @Column({ name: 'first_seen_at', type: 'timestamptz', default: () => 'now()' }) firstSeenAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt: Date;
+  /** When the stored figures were read from the provider: an older reading never overwrites a newer one. */
+  @Column({ name: 'fetched_at', type: 'timestamptz', default: () => 'now()' }) fetchedAt: Date;
   /** Emissions (inherited columns) are under this version: the one the row was (re)ingested with. */
   @Column({ name: 'factor_version', type: 'text' }) factorVersion: string;
   @Column({ type: 'text' }) tier: string;

@@ -155,4 +155,65 @@ describe('IngestService', () => {
     expect((await rollupTotals(a.id)).events).toBe(5);
     expect((await rollupTotals(b.id)).events).toBe(5);
   });
+
+  describe('usage integrity', () => {
+    const at = (iso: string) => ({ fetchedAt: new Date(iso) });
+    const eventsOf = (connectionId: string) => ds.query(
+      `SELECT bucket_start, bucket_end, input_uncached::int AS input, output_tokens::int AS output, revision FROM usage_events WHERE connection_id = $1 ORDER BY bucket_start`, [connectionId]);
+
+    it('keeps one row per bucket when the still-open hour is read at 10:37, 11:05 and 12:05, with the final counts', async () => {
+      const conn = await newConnection();
+      const hour = (h: string, end: string, input: number) => bucket({ hour: `2026-11-04T${h}:00:00Z`, bucketEnd: new Date(`2026-11-04T${end}Z`), inputUncached: input, outputTokens: input / 10 });
+      await ingest.ingest(conn, [hour('09', '10:00:00', 500), hour('10', '10:37:00', 100)], at('2026-11-04T10:37:01Z'));
+      await ingest.ingest(conn, [hour('09', '10:00:00', 500), hour('10', '11:00:00', 300), hour('11', '11:05:00', 20)], at('2026-11-04T11:05:01Z'));
+      await ingest.ingest(conn, [hour('10', '11:00:00', 300), hour('11', '12:00:00', 200), hour('12', '12:05:00', 10)], at('2026-11-04T12:05:01Z'));
+
+      const rows = await eventsOf(conn.id);
+      expect(rows.map((r: { bucket_start: Date; bucket_end: Date; input: number }) => [r.bucket_start.toISOString().slice(11, 16), r.bucket_end.toISOString().slice(11, 16), r.input]))
+        .toEqual([['09:00', '10:00', 500], ['10:00', '11:00', 300], ['11:00', '12:00', 200], ['12:00', '12:05', 10]]);
+      const totals = await rollupTotals(conn.id);
+      expect({ iu: totals.iu, events: totals.events }).toEqual({ iu: '1010', events: 4 });
+      await expectOrgRollupsConsistent(conn.orgId);
+    });
+
+    it('lets the newest reading win: a batch fetched earlier but ingested later changes nothing', async () => {
+      const conn = await newConnection();
+      const newer = bucket({ hour: '2026-11-05T03:00:00Z', inputUncached: 900, outputTokens: 90 });
+      const older = { ...newer, inputUncached: 400, outputTokens: 40 };
+      await ingest.ingest(conn, [newer], at('2026-11-05T04:05:00Z')); // the hourly poll
+      expect(await ingest.ingest(conn, [older], at('2026-11-05T04:00:00Z'))).toMatchObject({ stale: 1, updated: 0, inserted: 0 }); // reconciliation, read first
+      expect((await eventsOf(conn.id))[0]).toMatchObject({ input: 900, revision: 1 });
+      expect((await rollupTotals(conn.id)).iu).toBe('900');
+
+      // An unchanged re-read still moves the reading time, so a read older than it cannot win either.
+      await ingest.ingest(conn, [newer], at('2026-11-05T05:05:00Z'));
+      expect(await ingest.ingest(conn, [older], at('2026-11-05T05:00:00Z'))).toMatchObject({ stale: 1 });
+      expect(await ingest.ingest(conn, [older], at('2026-11-05T05:06:00Z'))).toMatchObject({ stale: 0, updated: 1 });
+      expect((await rollupTotals(conn.id)).iu).toBe('400');
+    });
+
+    it('stores the counters it does not convert to energy, and a change in them alone is a correction', async () => {
+      const conn = await newConnection('anthropic');
+      const row = bucket({ provider: 'anthropic', model: 'claude-sonnet-4-20250514', requests: null, webSearchRequests: 3 });
+      await ingest.ingest(conn, [row, bucket({ hour: '2026-11-01T01:00:00Z', inputAudioTokens: 70, outputAudioTokens: 80 })]);
+      expect(await ingest.ingest(conn, [{ ...row, webSearchRequests: 5 }])).toMatchObject({ updated: 1 });
+      const stored = await ds.query(
+        `SELECT web_search_requests::int AS web, input_audio_tokens::int AS audio_in, output_audio_tokens::int AS audio_out, revision FROM usage_events WHERE connection_id = $1 ORDER BY bucket_start`, [conn.id]);
+      expect(stored).toEqual([{ web: 5, audio_in: null, audio_out: null, revision: 2 }, { web: null, audio_in: 70, audio_out: 80, revision: 1 }]);
+    });
+
+    it('replaces an OpenRouter day stored summed over serving providers by its per-provider rows, counting it once', async () => {
+      const conn = await newConnection('openrouter');
+      const day = (grouping: string, input: number) => bucket({
+        provider: 'openrouter', model: 'openai/gpt-4.1', hour: '2026-11-06T00:00:00Z', bucketEnd: new Date('2026-11-07T00:00:00Z'), grouping, inputUncached: input,
+      });
+      await ingest.ingest(conn, [day('', 150)]); // as the connector stored it before provider_name became a dimension
+      await ingest.ingest(conn, [day('provider_name=OpenAI', 100), day('provider_name=Azure', 50)]);
+      const groupings = await ds.query(`SELECT grouping, input_uncached::int AS input FROM usage_events WHERE connection_id = $1 ORDER BY grouping`, [conn.id]);
+      expect(groupings).toEqual([{ grouping: 'provider_name=Azure', input: 50 }, { grouping: 'provider_name=OpenAI', input: 100 }]);
+      const totals = await rollupTotals(conn.id);
+      expect({ iu: totals.iu, events: totals.events }).toEqual({ iu: '150', events: 2 });
+      await expectOrgRollupsConsistent(conn.orgId);
+    });
+  });
 });
