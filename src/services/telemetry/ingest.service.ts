@@ -1,8 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { UsageBucket } from '../../../contracts/usage';
-import { toDecimalString, type EmissionsEngine } from '../../emissions';
+import { emissionFigures, type EmissionsEngine } from '../../emissions';
 import type { FactorSetRepository } from './factor-sets';
-import { FRACTION_DIGITS, parseFixed } from './fixed-decimal';
+import { parseFixed } from './fixed-decimal';
 import { usageIdempotencyKey } from './idempotency-key';
 import { findSupersededLegacyRows } from './legacy-groupings';
 import { EMISSION_COLUMNS, EXTRA_COLUMNS, STORED_EVENT_COLUMNS, TOKEN_COLUMNS, toStoredEvent, type StoredEvent } from './stored-event';
@@ -93,11 +93,12 @@ export class IngestService {
     });
   }
 
+  /** Exact decimals (scaled integers), never binary floats: these figures end up signed in receipts. */
   private computeEmissions(engine: EmissionsEngine, provider: string, r: Row): void {
-    const e = engine.compute({ provider, model: r.bucket.model, tokens: r.bucket });
+    const e = engine.computeExact({ provider, model: r.bucket.model, tokens: r.bucket });
     r.tier = e.tier;
     r.rule = e.matchedRule;
-    r.emissions = [e.energyWh.central, e.energyWh.low, e.energyWh.high, e.co2eG.central, e.co2eG.low, e.co2eG.high].map((n) => toDecimalString(n, FRACTION_DIGITS));
+    r.emissions = emissionFigures(e);
   }
 
   private async attachExisting(tx: EntityManager, rows: Row[]): Promise<void> {
