@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startFakeServer, type FakeResponse, type FakeServer, type RecordedRequest } from './fake-server';
-import { aggregateRows, BUCKET_WIDTHS, bucketBounds, pageOf, unknownParam } from './usage-pages';
+import { aggregateRows, ANTHROPIC_BUCKETS, BUCKET_WIDTHS, bucketBounds, pageOf, unknownParam } from './usage-pages';
 
 /**
  * One messages usage result at an instant: `startingAt` (anywhere inside the bucket) plus result fields as the
@@ -72,7 +72,7 @@ export async function startAnthropicFake(options: AnthropicFakeOptions = {}): Pr
 
     const startMs = Date.parse(starting);
     const endMs = ending === null ? now().getTime() : Date.parse(ending);
-    const page = pageOf(bucketBounds(startMs, endMs, width.ms, true), q.get('page'), Math.min(limit, options.pageSize ?? limit));
+    const page = pageOf(bucketBounds(startMs, endMs, width.ms, ANTHROPIC_BUCKETS), q.get('page'), Math.min(limit, options.pageSize ?? limit));
     if (!page) return anthropicError(400, 'page: invalid cursor');
     const data = page.items.map(([from, to]) => {
       const inside = rows

@@ -1,5 +1,5 @@
 import { startFakeServer, type FakeResponse, type FakeServer, type RecordedRequest } from './fake-server';
-import { aggregateRows, BUCKET_WIDTHS, bucketBounds, pageOf, unknownParam } from './usage-pages';
+import { aggregateRows, BUCKET_WIDTHS, bucketBounds, OPENAI_BUCKETS, pageOf, unknownParam } from './usage-pages';
 
 /**
  * One `UsageCompletionsResult` at an instant: `startTime` (unix seconds, anywhere inside the bucket) plus any
@@ -67,7 +67,7 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
     const badGroup = groupBy.find((g) => !(DIMENSIONS as readonly string[]).includes(g));
     if (badGroup) return openAIError(400, `Invalid group_by value: '${badGroup}'.`, null, 'group_by');
 
-    const bounds = bucketBounds(startMs, endMs, width.ms, false);
+    const bounds = bucketBounds(startMs, endMs, width.ms, OPENAI_BUCKETS);
     const page = pageOf(bounds, q.get('page'), Math.min(limit, options.pageSize ?? limit));
     if (!page) return openAIError(400, 'Invalid page cursor.', null, 'page');
     const data = page.items.map(([from, to]) => {

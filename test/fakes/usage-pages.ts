@@ -22,14 +22,27 @@ export function decodeCursor(cursor: string): number | undefined {
 }
 
 /**
- * Bucket bounds covering [startMs, endMs). Boundaries follow UTC; with `snapStart` the first bucket starts at the
- * boundary below startMs (Anthropic), otherwise at startMs itself (OpenAI's documented behaviour).
+ * How a provider lays buckets over [startMs, endMs), from its own documents:
+ * - OpenAI: the first bucket starts at start_time itself when that is not aligned, and the last, still-open
+ *   bucket is cut at end_time (or now): the cookbook's output ends `"end_time": 1739208663`, not on a boundary.
+ * - Anthropic: starting_at is snapped down to the bucket boundary, and only "buckets that end before ending_at"
+ *   are returned, so a partial last bucket is not returned at all.
  */
-export function bucketBounds(startMs: number, endMs: number, widthMs: number, snapStart: boolean): Array<[number, number]> {
+export interface BucketRule {
+  snapStart: boolean;
+  lastBucket: 'cut' | 'omit';
+}
+
+export const OPENAI_BUCKETS: BucketRule = { snapStart: false, lastBucket: 'cut' };
+export const ANTHROPIC_BUCKETS: BucketRule = { snapStart: true, lastBucket: 'omit' };
+
+export function bucketBounds(startMs: number, endMs: number, widthMs: number, rule: BucketRule): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  let from = snapStart ? Math.floor(startMs / widthMs) * widthMs : startMs;
+  let from = rule.snapStart ? Math.floor(startMs / widthMs) * widthMs : startMs;
   while (from < endMs) {
-    const to = (Math.floor(from / widthMs) + 1) * widthMs;
+    const boundary = (Math.floor(from / widthMs) + 1) * widthMs;
+    if (boundary > endMs && rule.lastBucket === 'omit') break;
+    const to = Math.min(boundary, endMs);
     out.push([from, to]);
     from = to;
   }

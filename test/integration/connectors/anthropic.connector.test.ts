@@ -74,6 +74,24 @@ describe('Anthropic connector: mapping', () => {
     }
   });
 
+  it('sees an hour only once it has ended: the open hour comes on a later poll', async () => {
+    let clock = NOW;
+    const later = await startAnthropicFake({ adminKeys: [KEY], now: () => clock });
+    try {
+      const row = (startingAt: string, u: number) => ({ startingAt, model: 'claude-opus-4', uncached_input_tokens: u, output_tokens: 1 });
+      later.setUsage([row('2026-01-03T09:10:00Z', 5), row('2026-01-03T10:05:00Z', 7)]);
+      const c = createAnthropicConnector({ baseUrl: later.baseUrl, timeoutMs: 5_000, now: () => clock });
+      const poll = async () => (await collect(c.pollUsage({ key: KEY, from: new Date('2026-01-03T09:00:00Z'), to: new Date('2026-01-03T12:00:00Z') })))
+        .flat().map((r) => [r.bucketStart.toISOString().slice(11, 16), r.bucketEnd.toISOString().slice(11, 16), r.inputUncached]);
+      expect(await poll()).toEqual([['09:00', '10:00', 5]]);
+      expect(later.requests[0].query.get('ending_at')).toBe('2026-01-03T10:30:00Z');
+      clock = new Date('2026-01-03T11:02:00Z');
+      expect(await poll()).toEqual([['09:00', '10:00', 5], ['10:00', '11:00', 7]]);
+    } finally {
+      await later.close();
+    }
+  });
+
   it('tolerates missing cache counters, a null model and empty buckets', async () => {
     fake.replyNext({
       has_more: false, next_page: null,

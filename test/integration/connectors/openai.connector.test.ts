@@ -94,6 +94,18 @@ describe('OpenAI connector: mapping', () => {
     expect(batch).toEqual([expect.objectContaining({ model: 'unknown', grouping: 'batch=true', inputUncached: 70, inputCacheRead: 0, inputCacheWrite: 0, outputTokens: 5, requests: null, unreported: ['cache_read', 'cache_write', 'reasoning'], formatVersion: '2026-07' })]);
   });
 
+  it('yields the still-open hour with the end the API cut it at, not the hour boundary', async () => {
+    fake.setUsage([
+      { startTime: sec('2026-01-03T09:10:00Z'), model: 'gpt-4o', input_tokens: 5, output_tokens: 1, num_model_requests: 1 },
+      { startTime: sec('2026-01-03T10:05:00Z'), model: 'gpt-4o', input_tokens: 7, output_tokens: 2, num_model_requests: 1 },
+    ]);
+    const [batch] = await collect(connector().pollUsage({ key: KEY, from: new Date('2026-01-03T09:00:00Z'), to: new Date('2026-01-03T11:00:00Z') }));
+    expect(batch.map((r) => [r.bucketStart.toISOString(), r.bucketEnd.toISOString(), r.inputUncached])).toEqual([
+      ['2026-01-03T09:00:00.000Z', '2026-01-03T10:00:00.000Z', 5],
+      ['2026-01-03T10:00:00.000Z', '2026-01-03T10:30:00.000Z', 7],
+    ]);
+  });
+
   it('clamps end_time to now, and makes no call for a window that starts after now', async () => {
     await collect(connector().pollUsage({ key: KEY, from: new Date('2026-01-03T08:00:00Z'), to: new Date('2026-01-04T00:00:00Z') }));
     expect(fake.requests[0].query.get('end_time')).toBe(String(NOW.getTime() / 1000));

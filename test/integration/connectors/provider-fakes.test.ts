@@ -42,8 +42,44 @@ describe('provider fakes speak their wire formats', () => {
       expect(await get(url, { 'x-api-key': 'sk-ant-admin01-good' })).toMatchObject({ status: 400, body: { error: { type: 'invalid_request_error' } } });
       const ok = await get(url, { 'x-api-key': 'sk-ant-admin01-good', 'anthropic-version': '2023-06-01' });
       expect(ok).toMatchObject({ status: 200, body: { has_more: false, next_page: null } });
-      expect(ok.body.data).toHaveLength(11); // 00:00 up to the open 10:00 hour
+      expect(ok.body.data).toHaveLength(10); // 00:00 up to 09:00: the open 10:00 hour has not ended before now
       expect((await get(url.replace('2026-01-03T00:00:00Z', '1767398400'), { 'x-api-key': 'sk-ant-admin01-good', 'anthropic-version': '2023-06-01' })).status).toBe(400);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('OpenAI: the still-open bucket is cut at end_time (or now), an unaligned start_time opens the first bucket', async () => {
+    const fake = await startOpenAIFake({ adminKeys: ['sk-admin-good'], now });
+    try {
+      const auth = { authorization: 'Bearer sk-admin-good' };
+      const bounds = async (q: string) => {
+        const { body } = await get(`${fake.baseUrl}/v1/organization/usage/completions?${q}`, auth);
+        return (body.data as Array<{ start_time: number; end_time: number }>).map((b) => [b.start_time, b.end_time]);
+      };
+      const hourly = await bounds('start_time=1767398400&end_time=1767436200&bucket_width=1h&limit=168'); // 00:00 → 10:30
+      expect(hourly).toHaveLength(11);
+      expect(hourly[10]).toEqual([1767434400, 1767436200]);
+      expect((await bounds('start_time=1767430800&bucket_width=1h')).at(-1)).toEqual([1767434400, NOW.getTime() / 1000]);
+      // The cookbook's own call: 1d buckets from an unaligned start_time, no end_time.
+      const daily = await bounds('start_time=1767225900&bucket_width=1d');
+      expect(daily).toEqual([[1767225900, 1767312000], [1767312000, 1767398400], [1767398400, NOW.getTime() / 1000]]);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('Anthropic: returns only buckets that end by ending_at (or now), starting_at snapped down', async () => {
+    const fake = await startAnthropicFake({ adminKeys: ['sk-ant-admin01-good'], now });
+    try {
+      const headers = { 'x-api-key': 'sk-ant-admin01-good', 'anthropic-version': '2023-06-01' };
+      const bounds = async (q: string) => {
+        const { body } = await get(`${fake.baseUrl}/v1/organizations/usage_report/messages?bucket_width=1h&${q}`, headers);
+        return (body.data as Array<{ starting_at: string; ending_at: string }>).map((b) => [b.starting_at.slice(11, 16), b.ending_at.slice(11, 16)]);
+      };
+      expect(await bounds('starting_at=2026-01-03T07:20:00Z&ending_at=2026-01-03T10:30:00Z')).toEqual([['07:00', '08:00'], ['08:00', '09:00'], ['09:00', '10:00']]);
+      expect(await bounds('starting_at=2026-01-03T08:00:00Z&ending_at=2026-01-03T10:00:00Z')).toEqual([['08:00', '09:00'], ['09:00', '10:00']]);
+      expect(await bounds('starting_at=2026-01-03T10:00:00Z&ending_at=2026-01-03T10:30:00Z')).toEqual([]);
     } finally {
       await fake.close();
     }
