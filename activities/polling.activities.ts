@@ -5,9 +5,10 @@ import type { Provider } from '../contracts/usage';
 import { PollFailureType, type ConnectionRunStatus, type LastError, type PollResult } from '../contracts/workflows';
 import { ProviderError, type Connectors } from '../src/connectors';
 import { ProviderConnectionEntity } from '../src/db/entities';
-import { SecretNotFoundError, type ProviderKeyStore } from '../src/integrations/secrets';
+import type { ProviderKeyStore } from '../src/integrations/secrets';
 import type { IngestService } from '../src/services/telemetry/ingest.service';
 import { pollWindow } from '../src/services/telemetry/poll-window';
+import { toPollFailure } from './poll-failures';
 
 export interface PollingDeps {
   dataSource: DataSource;
@@ -19,7 +20,6 @@ export interface PollingDeps {
   now?: () => Date;
 }
 
-/** Maps a provider failure to the ApplicationFailure type the workflow counts strikes by; never includes the key. */
 /**
  * Heartbeats every 10 s for as long as `work` runs, not only between pages: a slow provider page must not look
  * like a dead worker, and a dead worker must be noticed within the heartbeat timeout.
@@ -32,21 +32,6 @@ async function withHeartbeat<T>(progress: () => unknown, work: () => Promise<T>)
   } finally {
     clearInterval(timer);
   }
-}
-
-function toFailure(err: unknown): never {
-  if (err instanceof ProviderError) {
-    const details = [{ code: err.code, status: err.status ?? null, providerRequestId: err.requestId ?? null }];
-    if (err.kind === 'transient') {
-      throw ApplicationFailure.create({ type: PollFailureType.providerTransient, message: err.message, details, nextRetryDelay: err.retryAfterMs });
-    }
-    const type = err.isCredentialRejected ? PollFailureType.credentialRejected : err.kind === 'needs_user_action' ? PollFailureType.needsUserAction : PollFailureType.providerPermanent;
-    throw ApplicationFailure.create({ type, message: err.message, details, nonRetryable: true });
-  }
-  if (err instanceof SecretNotFoundError) {
-    throw ApplicationFailure.create({ type: PollFailureType.needsUserAction, message: 'the provider key is missing from the secret store: replace the key', nonRetryable: true });
-  }
-  throw err;
 }
 
 export function createPollingActivities(deps: PollingDeps) {
@@ -76,10 +61,15 @@ export function createPollingActivities(deps: PollingDeps) {
 
   async function readAndIngestWithKey(row: ProviderConnectionEntity, window: { from: Date; to: Date }, key: string): Promise<{ buckets: number; changed: number }> {
     const connector = deps.connectors[row.provider as Provider];
+    // Deleting or pausing the connection (or the worker shutting down) cancels the activity: the provider call
+    // is aborted and nothing read after that is ingested.
+    const signal = Context.current().cancellationSignal;
     let buckets = 0;
     let changed = 0;
-    for await (const page of connector.pollUsage({ key, ...window })) {
-      const result = await deps.ingest.ingest({ id: row.id, orgId: row.orgId, projectId: row.projectId, provider: row.provider }, page);
+    for await (const page of connector.pollUsage({ key, ...window, signal })) {
+      const fetchedAt = now();
+      if (signal.aborted) throw signal.reason;
+      const result = await deps.ingest.ingest({ id: row.id, orgId: row.orgId, projectId: row.projectId, provider: row.provider }, page, { fetchedAt });
       buckets += result.received;
       changed += result.inserted + result.updated;
       Context.current().heartbeat({ buckets });
@@ -87,10 +77,19 @@ export function createPollingActivities(deps: PollingDeps) {
     return { buckets, changed };
   }
 
+  /** Loads the row; a database failure is ours (InternalFailure), a deleted row ends the poller. */
+  async function loadLiveOrFail(connectionId: string, log: Logger): Promise<ProviderConnectionEntity> {
+    try {
+      return await loadLive(connectionId);
+    } catch (err) {
+      return toPollFailure(err, { provider: 'unknown', log });
+    }
+  }
+
   return {
     /** One hourly poll: secret → connector from the cursor (minus overlap) to now → ingest → advance the cursor. */
     async pollConnection(input: { connectionId: string; requestId?: string }): Promise<PollResult> {
-      const row = await loadLive(input.connectionId);
+      const row = await loadLiveOrFail(input.connectionId, deps.logger.child({ connectionId: input.connectionId, requestId: input.requestId }));
       const at = now();
       const log = deps.logger.child({ connectionId: row.id, orgId: row.orgId, provider: row.provider, requestId: input.requestId });
       try {
@@ -99,19 +98,20 @@ export function createPollingActivities(deps: PollingDeps) {
         log.info({ buckets, changed }, 'poll succeeded');
         return { cursor: at.toISOString(), buckets, changed, at: at.toISOString() };
       } catch (err) {
-        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'poll attempt failed');
-        toFailure(err);
+        if (err instanceof ProviderError) log.warn({ code: err.code, status: err.status, providerRequestId: err.requestId }, 'poll attempt failed at the provider');
+        toPollFailure(err, { provider: row.provider, log });
       }
     },
 
     /** Re-reads a trailing window without moving the cursor (daily reconciliation). */
     async repollWindow(input: { connectionId: string; hours: number }): Promise<{ buckets: number; changed: number }> {
-      const row = await loadLive(input.connectionId);
+      const log = deps.logger.child({ connectionId: input.connectionId, activity: 'repollWindow' });
+      const row = await loadLiveOrFail(input.connectionId, log);
       const to = now();
       try {
         return await withHeartbeat(() => ({ at: to.toISOString() }), () => readAndIngest(row, { from: new Date(to.getTime() - input.hours * 3_600_000), to }));
       } catch (err) {
-        toFailure(err);
+        toPollFailure(err, { provider: row.provider, log });
       }
     },
 

@@ -55,6 +55,8 @@ export const PollFailureType = {
   providerTransient: 'ProviderTransient',
   /** The connection row or its secret is gone. */
   connectionGone: 'ConnectionGone',
+  /** Our side failed (database, secret store, a bug): retried with backoff, never a strike, never shown to customers. */
+  internal: 'InternalFailure',
 } as const;
 
 export const MAX_STRIKES = 5;

@@ -1,6 +1,6 @@
 import {
-  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, proxyActivities,
-  setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure, ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation,
+  log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import {
   MAX_STRIKES, PollFailureType, type ConnectionRunStatus, type ConnectionWorkflowInput, type ConnectionWorkflowState,
@@ -47,6 +47,21 @@ function describeFailure(err: unknown, at: string): { type: string; error: LastE
   return { type: 'Unknown', error: { code: 'Unknown', message: err instanceof Error ? err.message : String(err), at } };
 }
 
+/** Only the provider's answers are the customer's strikes; anything else (our outage, a timeout, a bug) is ours. */
+const STRIKE_TYPES: ReadonlySet<string> = new Set([
+  PollFailureType.credentialRejected, PollFailureType.needsUserAction, PollFailureType.providerPermanent, PollFailureType.providerTransient,
+]);
+
+/** Retry delay after our own failure: 1, 2, 4 … minutes, never later than the next hourly poll. */
+const internalRetryDelayMs = (failures: number): number => Math.min(60_000 * 2 ** Math.min(failures - 1, 6), HOUR_MS);
+
+/**
+ * Behaviour added after runs were already in flight, decided once per run so a run keeps one behaviour: our
+ * failures are no strikes, pause cancels an in-flight poll, a poll that a resume overtook cannot fail the
+ * connection. Runs started before it replay the old commands unchanged.
+ */
+const INTEGRITY_PATCH = 'our-failures-are-no-strikes';
+
 /**
  * `connection:{id}`: polls a provider account every hour for as long as the connection exists.
  * Strikes: a poll that fails after its retries counts one; a rejected key or a quota/billing stop counts all
@@ -63,10 +78,18 @@ export async function connectionPollingWorkflow(rawInput: ConnectionWorkflowInpu
   let nextPollAt: number | null = null;
   let syncRequested = false;
   let requestId = input.requestId;
+  const isPatched = patched(INTEGRITY_PATCH);
+  let internalFailures = 0;
+  let resumes = 0;
+  let inFlightPoll: CancellationScope | null = null;
 
   setHandler(syncNowSignal, (signal) => { syncRequested = true; requestId = signal?.requestId; });
-  setHandler(pauseSignal, () => { if (status === 'active') status = 'paused'; });
-  setHandler(resumeSignal, () => { status = 'active'; strikes = 0; syncRequested = true; });
+  setHandler(pauseSignal, () => {
+    if (status !== 'active') return;
+    status = 'paused';
+    if (isPatched) inFlightPoll?.cancel();
+  });
+  setHandler(resumeSignal, () => { status = 'active'; strikes = 0; syncRequested = true; resumes += 1; });
   setHandler(statusQuery, () => ({ status, strikes, lastError, pollCount, cursor, lastSuccessAt, nextPollAt: nextPollAt ? new Date(nextPollAt).toISOString() : null }));
 
   const publish = async (persistedStatus: ConnectionRunStatus) => {
@@ -90,12 +113,19 @@ export async function connectionPollingWorkflow(rawInput: ConnectionWorkflowInpu
     await syncPersisted();
     if (status === 'active') {
       syncRequested = false;
+      // The request id of a syncNow that arrives during this poll is kept for the follow-up poll it asks for.
+      const pollRequestId = requestId;
+      if (isPatched) requestId = undefined;
+      const resumesBefore = resumes;
       try {
-        const result = await pollConnection({ connectionId: input.connectionId, requestId });
+        const scope = new CancellationScope();
+        inFlightPoll = scope;
+        const result = await scope.run(() => pollConnection({ connectionId: input.connectionId, requestId: pollRequestId }));
         cursor = result.cursor;
         lastSuccessAt = result.at;
         strikes = 0;
         lastError = null;
+        internalFailures = 0;
         upsertSearchAttributes([{ key: StrikesKey, value: 0 }]);
       } catch (err) {
         const { type, error } = describeFailure(err, new Date().toISOString());
@@ -104,22 +134,33 @@ export async function connectionPollingWorkflow(rawInput: ConnectionWorkflowInpu
           upsertSearchAttributes([{ key: ConnectionStatusKey, value: 'deleted' }]);
           return;
         }
-        const isImmediate = type === PollFailureType.credentialRejected || type === PollFailureType.needsUserAction;
-        strikes = isImmediate ? MAX_STRIKES : Math.min(strikes + 1, MAX_STRIKES);
-        lastError = error;
-        const hasFailed = strikes >= MAX_STRIKES;
-        await recordPollFailure({ connectionId: input.connectionId, strikes, error, failed: hasFailed });
-        upsertSearchAttributes([{ key: StrikesKey, value: strikes }]);
-        if (hasFailed) { status = 'failed'; persisted = 'failed'; upsertSearchAttributes([{ key: ConnectionStatusKey, value: 'failed' }]); }
+        if (isPatched && (!STRIKE_TYPES.has(type) || isCancellation(err) || resumes !== resumesBefore)) {
+          // Ours, cancelled by a pause, or overtaken by a new key: never the customer's strike.
+          if (!isCancellation(err) && resumes === resumesBefore) {
+            internalFailures += 1;
+            log.warn('poll failed on our side; retrying without a strike', { connectionId: input.connectionId, type, internalFailures });
+          }
+        } else {
+          const isImmediate = type === PollFailureType.credentialRejected || type === PollFailureType.needsUserAction;
+          strikes = isImmediate ? MAX_STRIKES : Math.min(strikes + 1, MAX_STRIKES);
+          lastError = error;
+          const hasFailed = strikes >= MAX_STRIKES;
+          await recordPollFailure({ connectionId: input.connectionId, strikes, error, failed: hasFailed });
+          upsertSearchAttributes([{ key: StrikesKey, value: strikes }]);
+          if (hasFailed) { status = 'failed'; persisted = 'failed'; upsertSearchAttributes([{ key: ConnectionStatusKey, value: 'failed' }]); }
+        }
+      } finally {
+        inFlightPoll = null;
       }
       pollCount += 1;
-      requestId = undefined;
+      if (!isPatched) requestId = undefined;
     }
 
     await syncPersisted();
 
     if (status === 'active') {
-      const wakeAt = nextPollTime(Date.now());
+      const hourly = nextPollTime(Date.now());
+      const wakeAt = internalFailures > 0 ? Math.min(hourly, Date.now() + internalRetryDelayMs(internalFailures)) : hourly;
       nextPollAt = wakeAt;
       await condition(() => syncRequested || status !== 'active', wakeAt - Date.now());
     } else {

@@ -15,16 +15,18 @@ export type PollFailureTypeName = (typeof PollFailureType)[keyof typeof PollFail
  * What one logical poll (all attempts of one scheduled `pollConnection`) does.
  * - `'ok'`: succeeds at once.
  * - `{ fail, nonRetryable, failingAttempts }`: throws `ApplicationFailure(type = fail)` on the first
- *   `failingAttempts` attempts (default: every attempt), then succeeds.
+ *   `failingAttempts` attempts (default: every attempt), then succeeds. The presets below leave `nonRetryable`
+ *   unset, as the real activities do for most types: whether a type is retried is the workflow's retry policy.
  */
 export type PollFailure = { fail: PollFailureTypeName; nonRetryable?: boolean; failingAttempts?: number };
 export type PollOutcome = 'ok' | PollFailure;
 
-export const transient: PollFailure = { fail: PollFailureType.providerTransient, nonRetryable: false };
-export const permanent: PollFailure = { fail: PollFailureType.providerPermanent, nonRetryable: true };
-export const credentialRejected: PollFailure = { fail: PollFailureType.credentialRejected, nonRetryable: true };
-export const needsUserAction: PollFailure = { fail: PollFailureType.needsUserAction, nonRetryable: true };
-export const connectionGone: PollFailure = { fail: PollFailureType.connectionGone, nonRetryable: true };
+export const transient: PollFailure = { fail: PollFailureType.providerTransient };
+export const permanent: PollFailure = { fail: PollFailureType.providerPermanent };
+export const credentialRejected: PollFailure = { fail: PollFailureType.credentialRejected };
+export const needsUserAction: PollFailure = { fail: PollFailureType.needsUserAction };
+export const connectionGone: PollFailure = { fail: PollFailureType.connectionGone };
+export const internal: PollFailure = { fail: PollFailureType.internal };
 
 interface CallContext {
   workflowId: string;
@@ -79,6 +81,27 @@ export class FakePollingActivities {
   maxInFlight = 0;
 
   private readonly outcomes = new Map<string, PollOutcome>();
+  private pendingHold?: PollHold;
+
+  /**
+   * Holds the next logical poll in flight (heartbeating, so a cancellation reaches it) until `release()`; it then
+   * follows its scripted outcome. `cancelled` resolves true when the workflow cancelled it instead.
+   */
+  holdNextPoll(): PollHold {
+    let release!: () => void;
+    let started!: () => void;
+    let cancelled!: (value: boolean) => void;
+    const hold: PollHold = {
+      release: () => release(),
+      released: new Promise<void>((r) => { release = r; }),
+      started: new Promise<void>((r) => { started = r; }),
+      cancelled: new Promise<boolean>((r) => { cancelled = r; }),
+      markStarted: () => started(),
+      markCancelled: (value: boolean) => cancelled(value),
+    };
+    this.pendingHold = hold;
+    return hold;
+  }
 
   /** Logical polls started (first attempts), optionally of one run. */
   pollCount(runId?: string): number {
@@ -104,6 +127,11 @@ export class FakePollingActivities {
         if (!outcome) {
           outcome = this.script.length > 0 ? this.script.shift()! : this.fallback;
           this.outcomes.set(key, outcome);
+        }
+        if (this.pendingHold && ctx.attempt === 1) {
+          const hold = this.pendingHold;
+          this.pendingHold = undefined;
+          await waitHeld(hold);
         }
         const fails = outcome !== 'ok' && ctx.attempt <= (outcome.failingAttempts ?? Number.POSITIVE_INFINITY);
         this.polls.push({ ...ctx, connectionId: input.connectionId, requestId: input.requestId, outcome: fails && outcome !== 'ok' ? outcome.fail : 'ok' });
@@ -136,6 +164,31 @@ export class FakePollingActivities {
       },
     } as PollingActivities;
   }
+}
+
+export interface PollHold {
+  release(): void;
+  released: Promise<void>;
+  started: Promise<void>;
+  cancelled: Promise<boolean>;
+  markStarted(): void;
+  markCancelled(value: boolean): void;
+}
+
+async function waitHeld(hold: PollHold): Promise<void> {
+  const context = Context.current();
+  hold.markStarted();
+  let isReleased = false;
+  void hold.released.then(() => { isReleased = true; });
+  while (!isReleased) {
+    if (context.cancellationSignal.aborted) {
+      hold.markCancelled(true);
+      throw context.cancellationSignal.reason;
+    }
+    context.heartbeat();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  hold.markCancelled(false);
 }
 
 let runtimeInstalled = false;

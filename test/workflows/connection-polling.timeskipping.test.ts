@@ -12,7 +12,7 @@ import { ConnectionWorkflows, connectionWorkflowId } from '../../src/services/co
 import { pauseSignal, reconciliationWorkflow, resumeSignal, statusQuery, syncNowSignal } from '../../workflows';
 import { ConnectionIdKey, ConnectionStatusKey, OrgIdKey, ProviderKey, StrikesKey } from '../../workflows/search-attributes';
 import {
-  connectionGone, credentialRejected, eventually, FakePollingActivities, installQuietRuntime, needsUserAction, permanent,
+  connectionGone, credentialRejected, eventually, FakePollingActivities, installQuietRuntime, internal, needsUserAction, permanent,
   registerSearchAttributes, transient, uniqueTaskQueue, workflowBundle, type PollCall,
 } from '../helpers/temporal';
 
@@ -56,7 +56,10 @@ async function withPoller(fake: FakePollingActivities, body: (p: Poller) => Prom
   await alignClock();
   const taskQueue = uniqueTaskQueue('poll-ts');
   const connectionId = randomUUID();
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities() });
+  // Heartbeats reach the server every second, so a cancellation reaches a held poll within a second.
+  const worker = await Worker.create({
+    connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities(), maxHeartbeatThrottleInterval: '1 second',
+  });
   await worker.runUntil(async () => {
     await new ConnectionWorkflows({ client: env.client, taskQueue } as TemporalHandle).start({ connectionId, orgId: randomUUID(), provider: 'openai' });
     const handle = env.client.workflow.getHandle(connectionWorkflowId(connectionId));
@@ -106,7 +109,7 @@ describe('connectionPollingWorkflow (time-skipping)', () => {
     await withPoller(fake, async (p) => {
       const first = await eventually(async () => {
         const s = await p.status();
-        expect(s).toMatchObject({ status: 'active', strikes: 0, pollCount: 1, lastError: null });
+        expect(s).toMatchObject({ status: 'active', pollCount: 1, lastError: null });
         expect(s.nextPollAt).not.toBeNull();
         return s;
       });
@@ -169,7 +172,7 @@ describe('connectionPollingWorkflow (time-skipping)', () => {
       expect(fake.polls[1].requestId).toBe('req-sync-1');
       // No virtual time was skipped: the poll ran before the scheduled hourly wake-up.
       expect(fake.polls[1].scheduledAtMs).toBeLessThan(Date.parse(first.nextPollAt!));
-      await eventually(async () => expect(await p.status()).toMatchObject({ status: 'active', pollCount: 2, strikes: 0 }));
+      await eventually(async () => expect(await p.status()).toMatchObject({ status: 'active', pollCount: 2 }));
 
       // A second syncNow without a request id does not reuse the previous one.
       await p.handle.signal(syncNowSignal);
@@ -327,6 +330,84 @@ describe('connectionPollingWorkflow (time-skipping)', () => {
   });
 });
 
+describe('connectionPollingWorkflow: failures of ours and races (time-skipping)', () => {
+  test('an internal failure is retried with backoff and never counts a strike, however long it lasts', async () => {
+    // Six hours of our own outage (every attempt fails), then it is over.
+    const fake = new FakePollingActivities();
+    fake.fallback = internal;
+    fake.clock = () => env.currentTimeMs();
+    await withPoller(fake, async (p) => {
+      await env.sleep('6 hours');
+      const failedPolls = byPoll(fake.polls);
+      expect(failedPolls.length).toBeGreaterThan(6); // retried sooner than hourly at first, then at least hourly
+      expect(failedPolls.every((attempts) => attempts.length === 3)).toBe(true); // the activity retry policy still applies
+      expect(fake.failures).toEqual([]);
+      expect(await p.status()).toMatchObject({ status: 'active', strikes: 0 });
+      // Back-off between failed polls grows (1, 2, 4 … minutes after the retries) but never exceeds the hour.
+      const starts = failedPolls.map((attempts) => attempts[0].ranAtMs!);
+      const gaps = starts.slice(1).map((t, i) => t - starts[i]);
+      expect(gaps[1]).toBeGreaterThan(gaps[0]);
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(HOUR + 2 * 60_000);
+
+      fake.fallback = 'ok';
+      await advanceUntil('10 minutes', async () => expect((await p.status()).lastSuccessAt).not.toBeNull(), 8);
+      expect(await p.status()).toMatchObject({ status: 'active', strikes: 0, lastError: null });
+      await eventually(async () => expect(await p.attributes()).toEqual({ strikes: 0, status: 'active' }));
+      expect(fake.failures).toEqual([]);
+    });
+  });
+
+  test('pause cancels a poll in flight: no strike, no more polls until resume', async () => {
+    const fake = new FakePollingActivities();
+    const hold = fake.holdNextPoll();
+    await withPoller(fake, async (p) => {
+      await hold.started;
+      await p.handle.signal(pauseSignal);
+      await expect(hold.cancelled).resolves.toBe(true);
+      await eventually(async () => expect(await p.status()).toMatchObject({ status: 'paused', strikes: 0, lastError: null }));
+      expect(fake.failures).toEqual([]);
+      await env.sleep('2 hours');
+      expect(fake.polls).toEqual([]); // the cancelled poll never got past its hold, and none followed while paused
+    });
+  });
+
+  test('a poll that a resume (new key) overtook cannot fail the connection; the next poll runs at once', async () => {
+    const fake = new FakePollingActivities().then(credentialRejected, 'ok');
+    const hold = fake.holdNextPoll();
+    await withPoller(fake, async (p) => {
+      await hold.started;
+      await p.handle.signal(resumeSignal); // the key was replaced while the old key's poll was in flight
+      hold.release();
+      await eventually(() => expect(fake.pollCount()).toBe(2));
+      await eventually(async () => expect(await p.status()).toMatchObject({ status: 'active', strikes: 0, pollCount: 2, lastError: null }));
+      expect(fake.polls.map((c) => c.outcome)).toEqual(['CredentialRejected', 'ok']);
+      expect(fake.failures).toEqual([]);
+    });
+  });
+
+  test('a syncNow that arrives during a poll keeps its request id for the follow-up poll', async () => {
+    const fake = new FakePollingActivities();
+    const hold = fake.holdNextPoll();
+    await withPoller(fake, async (p) => {
+      await hold.started;
+      await p.handle.signal(syncNowSignal, { requestId: 'req-during-poll' });
+      hold.release();
+      await eventually(() => expect(fake.pollCount()).toBe(2));
+      expect(fake.logicalPolls().map((c) => c.requestId)).toEqual([undefined, 'req-during-poll']);
+    });
+  });
+
+  test('the retry policy, not the activity, decides what is retried: permanent and key failures once, ours and transient three times', async () => {
+    const fake = new FakePollingActivities().then(permanent, internal, transient, credentialRejected);
+    await withPoller(fake, async (p) => {
+      await advanceUntil('10 minutes', async () => expect((await p.status()).status).toBe('failed'), 40);
+      expect(byPoll(fake.polls).map((attempts) => [attempts[0].outcome, attempts.length])).toEqual([
+        ['ProviderPermanent', 1], ['InternalFailure', 3], ['ProviderTransient', 3], ['CredentialRejected', 1],
+      ]);
+    });
+  });
+});
+
 describe('reconciliationWorkflow (time-skipping)', () => {
   test('a transiently failing connection is retried 3 times, then counted failed while the others complete', async () => {
     const fake = new FakePollingActivities();
@@ -336,7 +417,10 @@ describe('reconciliationWorkflow (time-skipping)', () => {
       return { buckets: 4, changed: Number(connectionId.slice(1)) };
     };
     const taskQueue = uniqueTaskQueue('recon-ts');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities() });
+    // Heartbeats reach the server every second, so a cancellation reaches a held poll within a second.
+  const worker = await Worker.create({
+    connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities(), maxHeartbeatThrottleInterval: '1 second',
+  });
     const result = await worker.runUntil(
       env.client.workflow.execute(reconciliationWorkflow, { taskQueue, workflowId: `reconciliation-${randomUUID()}`, args: [{ windowHours: 48, concurrency: 2 }] }),
     );

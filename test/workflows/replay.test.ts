@@ -8,6 +8,7 @@
 // (see test/workflows/record-histories.ts). When a workflow changes incompatibly, guard the change with
 // patched()/deprecatePatch() and ADD new fixtures; keep the old ones until no run recorded before the change can
 // still be open. Every workflow exported from workflows/index.ts must have a fixture folder.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -49,6 +50,21 @@ describe('workflow replay', () => {
     expect(typeof history.events[0].eventId).toBe('string');
     expect(history.events[0].workflowExecutionStartedEventAttributes.workflowType.name).toBe(workflowType);
     await Worker.runReplayHistory({ workflowBundle: bundle }, history, file);
+  });
+
+  test('committed fixtures are append-only: each one listed in MANIFEST.sha256 is present and unchanged, and every fixture is listed', () => {
+    // A fixture is the history of runs already in flight: re-recording it would hide exactly the break replay is for.
+    const listed = fs.readFileSync(path.join(FIXTURES, 'MANIFEST.sha256'), 'utf8').trim().split('\n').map((line) => {
+      const [sha256, file] = line.split(/\s+/);
+      return { sha256, file };
+    });
+    const actual = listed.map(({ file }) => {
+      const full = path.join(FIXTURES, file);
+      return { sha256: fs.existsSync(full) ? createHash('sha256').update(fs.readFileSync(full)).digest('hex') : 'missing', file };
+    });
+    expect(actual).toEqual(listed);
+    const unlisted = fixtures.map((f) => f.file).filter((file) => !listed.some((l) => l.file === file));
+    expect(unlisted).toEqual([]); // a new fixture: append its line with `sha256sum <workflowType>/<scenario>.json >> MANIFEST.sha256`
   });
 
   test('the replayer does catch non-determinism (a history with a different activity type fails)', async () => {
