@@ -36,14 +36,12 @@ function readErrorBody(bodyText: string): ErrorBodyFields {
   }
 }
 
-function classify(provider: Provider, status: number, body: ErrorBodyFields, retryAfterMs: number | undefined): [ProviderErrorKind, ProviderErrorCode] {
-  const isQuota = body.code === 'insufficient_quota' || body.type === 'insufficient_quota';
+function classify(provider: Provider, status: number, body: ErrorBodyFields): [ProviderErrorKind, ProviderErrorCode] {
   if (status === 429) {
-    if (isQuota) return ['needs_user_action', 'insufficient_quota'];
-    // OpenAI documents that Retry-After is omitted exactly when the 429 needs the customer (quota, billing).
-    // Anthropic and OpenRouter bill through other statuses (OpenRouter: 402), so their 429s are plain rate limits.
-    if (provider !== 'openai') return ['transient', 'rate_limited'];
-    return retryAfterMs === undefined ? ['needs_user_action', 'insufficient_quota'] : ['transient', 'rate_limited'];
+    // Only the body tells quota from rate limit (OpenAI sends `insufficient_quota` as type, and as code or a more
+    // specific billing code); a missing Retry-After proves nothing, so every other 429 is a rate limit.
+    const isQuota = body.code === 'insufficient_quota' || body.type === 'insufficient_quota';
+    return isQuota ? ['needs_user_action', 'insufficient_quota'] : ['transient', 'rate_limited'];
   }
   if (status >= 500) return ['transient', 'server_error']; // incl. Anthropic 529 and OpenRouter/Cloudflare 524
   if (status === 408) return ['transient', 'request_timeout'];
@@ -65,7 +63,7 @@ export function classifyHttpError(failure: HttpFailure): ProviderError {
   const { provider, status, headers, bodyText, secret } = failure;
   const body = readErrorBody(bodyText);
   const retryAfterMs = parseRetryAfterMs(headers, failure.nowMs);
-  const [kind, code] = classify(provider, status, body, retryAfterMs);
+  const [kind, code] = classify(provider, status, body);
   return new ProviderError({
     provider,
     kind,

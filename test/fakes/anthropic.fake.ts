@@ -94,7 +94,7 @@ export async function startAnthropicFake(options: AnthropicFakeOptions = {}): Pr
       if (!route) return anthropicError(404, `Not found: ${req.method} ${req.path}`);
       return authenticate(req) ?? route();
     },
-    errorBody: (status, message, code) => anthropicError(status, message, code).body,
+    errorBody: (status, message, code) => anthropicError(status, message ?? `scripted ${status}`, code).body,
     defaultHeaders: () => ({ 'request-id': `req_${randomUUID().replace(/-/g, '')}` }),
   });
 

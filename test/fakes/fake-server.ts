@@ -46,8 +46,11 @@ export interface FakeProviderSpec {
   /** `''`, or `/api` for a provider whose real base URL carries a path. */
   basePath?: string;
   handle(request: RecordedRequest): FakeResponse;
-  /** The provider's error envelope, used for scripted statuses without an explicit body. */
-  errorBody(status: number, message: string, code?: string): unknown;
+  /**
+   * The provider's error envelope, used for scripted statuses without an explicit body; without a scripted
+   * message the fake picks the provider's own wording where it is known (OpenAI's 429s).
+   */
+  errorBody(status: number, message: string | undefined, code?: string): unknown;
   defaultHeaders?(): Record<string, string>;
 }
 
@@ -80,7 +83,7 @@ export async function startFakeServer(spec: FakeProviderSpec): Promise<FakeServe
     const headers: Record<string, string> = { ...r.headers };
     if (r.retryAfter !== undefined) headers['retry-after'] = String(r.retryAfter);
     if (r.retryAfterMs !== undefined) headers['retry-after-ms'] = String(r.retryAfterMs);
-    const body = r.body ?? spec.errorBody(r.status, r.message ?? `scripted ${r.status}`, r.code);
+    const body = r.body ?? spec.errorBody(r.status, r.message, r.code);
     return { status: r.status, body, headers };
   };
 

@@ -27,8 +27,24 @@ const PARAMS = ['start_time', 'end_time', 'bucket_width', 'limit', 'page', 'grou
 
 /** OpenAI's `ErrorResponse`: `{ error: { message, type, param, code } }`. */
 export function openAIError(status: number, message: string, code: string | null = null, param: string | null = null): FakeResponse {
-  const type = status === 429 ? (code === 'insufficient_quota' ? 'insufficient_quota' : 'requests') : status >= 500 ? 'server_error' : 'invalid_request_error';
+  if (status === 429) return code === 'insufficient_quota' ? openAIQuotaError(message) : openAIRateLimitError(message);
+  const type = status >= 500 ? 'server_error' : 'invalid_request_error';
   return { status, body: { error: { message, type, param, code } } };
+}
+
+// OpenAI's two 429s differ only in their bodies (error-codes guide): a rate limit (`type` "requests" or
+// "tokens", code rate_limit_exceeded) versus quota or billing (`type` and code insufficient_quota).
+export const OPENAI_RATE_LIMIT_MESSAGE =
+  'Rate limit reached for requests in organization org-fake on requests per min (RPM): Limit 60, Used 60, Requested 1. Please try again in 1s. Visit https://platform.openai.com/account/rate-limits to learn more.';
+export const OPENAI_QUOTA_MESSAGE =
+  'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.';
+
+export function openAIRateLimitError(message = OPENAI_RATE_LIMIT_MESSAGE): FakeResponse {
+  return { status: 429, body: { error: { message, type: 'requests', param: null, code: 'rate_limit_exceeded' } } };
+}
+
+export function openAIQuotaError(message = OPENAI_QUOTA_MESSAGE): FakeResponse {
+  return { status: 429, body: { error: { message, type: 'insufficient_quota', param: null, code: 'insufficient_quota' } } };
 }
 
 const mask = (key: string): string => `${key.slice(0, 6)}${'*'.repeat(Math.max(0, key.length - 10))}${key.slice(-4)}`;
@@ -84,7 +100,10 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
       if (req.method !== 'GET' || req.path !== PATH) return openAIError(404, `Invalid URL (${req.method} ${req.path})`);
       return authenticate(req) ?? usage(req);
     },
-    errorBody: (status, message, code) => openAIError(status, message, code ?? null).body,
+    errorBody: (status, message, code) => {
+      if (status === 429) return (code === 'insufficient_quota' ? openAIQuotaError(message) : openAIRateLimitError(message)).body;
+      return openAIError(status, message ?? `scripted ${status}`, code ?? null).body;
+    },
     defaultHeaders: () => ({ 'x-request-id': `req_${Math.random().toString(16).slice(2, 14)}` }),
   });
 

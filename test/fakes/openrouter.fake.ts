@@ -98,7 +98,7 @@ export async function startOpenRouterFake(options: OpenRouterFakeOptions = {}): 
       if (!managementKeys.has(key)) return openRouterError(403, 'Only management keys can perform this operation');
       return activity(req);
     },
-    errorBody: (status, message) => openRouterError(status, message).body,
+    errorBody: (status, message) => openRouterError(status, message ?? `scripted ${status}`).body,
   });
 
   return Object.assign(server, {

@@ -4,7 +4,7 @@ import { createConnectors } from '../../../src/connectors';
 import { ProviderError } from '../../../src/connectors/errors';
 import { startAnthropicFake } from '../../fakes/anthropic.fake';
 import type { FakeServer, ScriptedResponse } from '../../fakes/fake-server';
-import { startOpenAIFake } from '../../fakes/openai.fake';
+import { OPENAI_QUOTA_MESSAGE, OPENAI_RATE_LIMIT_MESSAGE, startOpenAIFake } from '../../fakes/openai.fake';
 import { startOpenRouterFake } from '../../fakes/openrouter.fake';
 import { collect } from './provider-examples';
 
@@ -67,14 +67,24 @@ const CASES: Array<[string, ScriptedResponse, Expectation]> = [
 ];
 
 describe('429 without Retry-After', () => {
-  // OpenAI omits Retry-After exactly when the customer must act (quota, billing); the others bill via other statuses.
+  // Reading usage with an admin key spends no quota: only the body can say "quota", never a missing header.
   it.each<[Provider, Expectation]>([
-    ['openai', { kind: 'needs_user_action', code: 'insufficient_quota' }],
+    ['openai', { kind: 'transient', code: 'rate_limited' }],
     ['anthropic', { kind: 'transient', code: 'rate_limited' }],
     ['openrouter', { kind: 'transient', code: 'rate_limited' }],
-  ])('%s', async (provider, expected) => {
-    const error = await pollError(provider, { status: 429, message: 'You exceeded your current quota' });
-    expect(error).toMatchObject({ kind: expected.kind, code: expected.code, isCredentialRejected: false });
+  ])('%s: a rate limit stays transient', async (provider, expected) => {
+    const error = await pollError(provider, { status: 429 });
+    expect(error).toMatchObject({ kind: expected.kind, code: expected.code, retryAfterMs: undefined, isCredentialRejected: false });
+  });
+
+  it("openai: the rate-limit body is OpenAI's own", async () => {
+    const error = await pollError('openai', { status: 429 });
+    expect(error.providerMessage).toBe(OPENAI_RATE_LIMIT_MESSAGE);
+  });
+
+  it('openai: the insufficient_quota body needs the customer', async () => {
+    const error = await pollError('openai', { status: 429, code: 'insufficient_quota' });
+    expect(error).toMatchObject({ kind: 'needs_user_action', code: 'insufficient_quota', providerMessage: OPENAI_QUOTA_MESSAGE, isCredentialRejected: false });
   });
 });
 

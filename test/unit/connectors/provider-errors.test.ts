@@ -32,6 +32,17 @@ describe('classifyHttpError', () => {
       .toMatchObject({ kind: 'permanent', code: 'bad_request', providerMessage: 'Date must be within the last 30 (completed) UTC days' });
   });
 
+  it('calls an OpenAI 429 quota only when the body says insufficient_quota, whatever the headers', () => {
+    const rateLimit = { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } };
+    expect(classify(429, rateLimit)).toMatchObject({ kind: 'transient', code: 'rate_limited', retryAfterMs: undefined });
+    expect(classify(429, '')).toMatchObject({ kind: 'transient', code: 'rate_limited' });
+    // Seen in the wild: the type alone says quota (code null, or a specific billing code).
+    expect(classify(429, { error: { message: 'You exceeded your current quota', type: 'insufficient_quota', param: null, code: null } }))
+      .toMatchObject({ kind: 'needs_user_action', code: 'insufficient_quota' });
+    expect(classify(429, { error: { message: 'You exceeded your current quota', type: 'insufficient_quota', param: null, code: 'project_spend_limit_exceeded' } }))
+      .toMatchObject({ kind: 'needs_user_action', code: 'insufficient_quota' });
+  });
+
   it('tells an OpenRouter inference key apart from other 403s', () => {
     expect(classify(403, { error: { code: 403, message: 'Only management keys can perform this operation' } }, {}, 'openrouter').code).toBe('wrong_key_type');
     expect(classify(403, { error: { message: 'Country, region, or territory not supported' } }).code).toBe('forbidden');
