@@ -19,6 +19,7 @@ const MessagesResult = z.object({
   cache_read_input_tokens: count.nullish(),
   // Nested per the official reference; a third-party flat variant (cache_creation_5m_input_tokens) is not real.
   cache_creation: z.object({ ephemeral_5m_input_tokens: count.nullish(), ephemeral_1h_input_tokens: count.nullish() }).nullish(),
+  server_tool_use: z.object({ web_search_requests: count.nullish() }).nullish(),
   model: dimension,
   api_key_id: dimension,
   workspace_id: dimension,
@@ -45,6 +46,7 @@ export function mapAnthropicResult(r: MessagesResult, startingAt: string, ending
   if (r.cache_read_input_tokens === null || r.cache_read_input_tokens === undefined) unreported.push('cache_read');
   if (!r.cache_creation) unreported.push('cache_write');
   const { api_key_id, workspace_id, service_tier, context_window, inference_geo, speed, account_id, service_account_id } = r;
+  const webSearchRequests = r.server_tool_use?.web_search_requests;
   return {
     provider: 'anthropic',
     model: r.model || 'unknown',
@@ -58,6 +60,8 @@ export function mapAnthropicResult(r: MessagesResult, startingAt: string, ending
     reasoningTokens: 0,
     requests: null, // not part of this report
     unreported: unreportedClasses(unreported),
+    // Not tokens, so never converted to energy; kept so nothing the report says is lost.
+    ...(webSearchRequests === null || webSearchRequests === undefined ? {} : { webSearchRequests }),
   };
 }
 

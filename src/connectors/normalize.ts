@@ -31,6 +31,9 @@ export function unreportedClasses(classes: Iterable<TokenClass>): TokenClass[] {
   return CLASS_ORDER.filter((c) => set.has(c));
 }
 
+// Reported-but-unconverted counters: absent + absent stays absent, so "not reported" never turns into 0.
+const OPTIONAL_COUNTS = ['webSearchRequests', 'inputAudioTokens', 'outputAudioTokens'] as const;
+
 const keyOf = (b: UsageBucket): string => `${b.bucketStart.toISOString()}\u0000${b.model}\u0000${b.grouping}`;
 
 /**
@@ -51,6 +54,9 @@ export function mergeBuckets(rows: UsageBucket[]): UsageBucket[] {
     seen.outputTokens += row.outputTokens;
     seen.reasoningTokens += row.reasoningTokens;
     seen.requests = seen.requests === null && row.requests === null ? null : (seen.requests ?? 0) + (row.requests ?? 0);
+    for (const name of OPTIONAL_COUNTS) {
+      if (row[name] !== undefined) seen[name] = (seen[name] ?? 0) + row[name];
+    }
     seen.unreported = unreportedClasses([...seen.unreported, ...row.unreported]);
     if (seen.formatVersion !== row.formatVersion) seen.formatVersion = 'mixed';
   }

@@ -22,6 +22,8 @@ const CompletionsResult = z.object({
   input_cached_tokens: count.nullish(),
   input_cache_write_tokens: count.nullish(),
   input_uncached_tokens: count.nullish(),
+  input_audio_tokens: count.nullish(),
+  output_audio_tokens: count.nullish(),
   model: dimension,
   project_id: dimension,
   user_id: dimension,
@@ -40,11 +42,16 @@ const UsagePage = z.object({
 
 const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 
+/** `{ [name]: value }` when the provider sent the counter, `{}` otherwise: absent means "not reported". */
+const optionalCount = <K extends string>(name: K, value: number | null | undefined): Partial<Record<K, number>> =>
+  value === null || value === undefined ? {} : ({ [name]: value } as Record<K, number>);
+
 /**
  * Input split for both field meanings (providers.md §2.3-2.4). Since 2026-07-15 `input_uncached_tokens` is given
  * and `input_tokens` includes cached and cache-write tokens; legacy rows only have `input_tokens` (cached
- * included) so uncached is derived by subtraction. Legacy audio input sat outside `input_tokens`; we do not add
- * `input_audio_tokens` (policy choice; `formatVersion` records which meaning a row had).
+ * included) so uncached is derived by subtraction. Legacy audio input sat outside `input_tokens`, so the audio
+ * counters are kept apart on every row, never added to the input classes (a policy choice left to the emissions
+ * side; `formatVersion` says which meaning they had).
  */
 export function mapOpenAIResult(r: CompletionsResult, startTime: number, endTime: number): UsageBucket {
   const cacheRead = r.input_cached_tokens ?? 0;
@@ -67,6 +74,8 @@ export function mapOpenAIResult(r: CompletionsResult, startTime: number, endTime
     requests: r.num_model_requests ?? null,
     unreported: unreportedClasses(unreported),
     formatVersion: isCurrentFormat ? '2026-07' : 'legacy',
+    ...optionalCount('inputAudioTokens', r.input_audio_tokens),
+    ...optionalCount('outputAudioTokens', r.output_audio_tokens),
   };
 }
 

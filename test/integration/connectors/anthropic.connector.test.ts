@@ -21,7 +21,7 @@ describe('Anthropic connector: mapping', () => {
       bucketStart: new Date('2026-01-01T00:00:00Z'), bucketEnd: new Date('2026-01-01T01:00:00Z'),
       grouping: 'api_key_id=apikey_01Rj2N8SVvo6BePZj99NhmiT',
       inputUncached: 15230, inputCacheWrite: 4096, inputCacheRead: 81920, outputTokens: 6120, reasoningTokens: 0,
-      requests: null, unreported: ['reasoning'],
+      requests: null, unreported: ['reasoning'], webSearchRequests: 3,
     }]]);
     const [request] = fake.requests;
     expect(request.headers['x-api-key']).toBe(KEY);
@@ -37,7 +37,7 @@ describe('Anthropic connector: mapping', () => {
     expect(batches[0]).toEqual([expect.objectContaining({
       bucketStart: new Date('2025-08-01T00:00:00Z'), bucketEnd: new Date('2025-08-02T00:00:00Z'),
       grouping: 'context_window=0-200k&service_tier=standard',
-      inputUncached: 1500, inputCacheWrite: 1500, inputCacheRead: 200, outputTokens: 500,
+      inputUncached: 1500, inputCacheWrite: 1500, inputCacheRead: 200, outputTokens: 500, webSearchRequests: 10,
     })]);
     expect(fake.requests[1].query.get('page')).toBe('page_MjAyNS0wNS0xNFQwMDowMDowMFo=');
   });
@@ -46,16 +46,16 @@ describe('Anthropic connector: mapping', () => {
     const paged = await startAnthropicFake({ adminKeys: [KEY], now, pageSize: 2 });
     try {
       const at = (hour: number) => `2026-01-02T0${hour}:05:00Z`;
-      const row = (hour: number, model: string | null, u: number, w5: number, w1: number, r: number, o: number, apiKey = 'apikey_a') => ({
+      const row = (hour: number, model: string | null, u: number, w5: number, w1: number, r: number, o: number, apiKey = 'apikey_a', searches = 0) => ({
         startingAt: at(hour), model, api_key_id: apiKey, uncached_input_tokens: u,
         cache_creation: { ephemeral_5m_input_tokens: w5, ephemeral_1h_input_tokens: w1 }, cache_read_input_tokens: r, output_tokens: o,
-        server_tool_use: { web_search_requests: 0 },
+        server_tool_use: { web_search_requests: searches },
       });
       paged.setUsage([
-        row(0, 'claude-opus-4', 100, 10, 20, 300, 40, 'apikey_a'),
-        row(0, 'claude-opus-4', 1, 2, 3, 4, 5, 'apikey_b'), // summed by the API: not grouped by api_key_id
+        row(0, 'claude-opus-4', 100, 10, 20, 300, 40, 'apikey_a', 4),
+        row(0, 'claude-opus-4', 1, 2, 3, 4, 5, 'apikey_b', 1), // summed by the API: not grouped by api_key_id
         row(0, 'claude-haiku-4', 7, 0, 0, 0, 3),
-        row(2, 'claude-opus-4', 50, 0, 5, 0, 6),
+        row(2, 'claude-opus-4', 50, 0, 5, 0, 6, 'apikey_a', 2),
       ]);
       const c = createAnthropicConnector({ baseUrl: paged.baseUrl, timeoutMs: 5_000, now });
       const batches = await collect(c.pollUsage({ key: KEY, from: new Date('2026-01-02T00:30:00Z'), to: new Date('2026-01-02T02:10:00Z') }));
@@ -64,6 +64,7 @@ describe('Anthropic connector: mapping', () => {
         [['00', 'claude-opus-4', 101, 35, 304, 45, ''], ['00', 'claude-haiku-4', 7, 0, 0, 3, '']],
         [['02', 'claude-opus-4', 50, 5, 0, 6, '']],
       ]);
+      expect(batches.flat().map((r) => r.webSearchRequests)).toEqual([5, 0, 2]); // summed by the API like the tokens
       const q = paged.requests[0].query;
       expect(q.get('starting_at')).toBe('2026-01-02T00:00:00Z');
       expect(q.get('ending_at')).toBe('2026-01-02T03:00:00Z');
@@ -102,6 +103,7 @@ describe('Anthropic connector: mapping', () => {
     });
     const [batch] = await collect(connector().pollUsage({ key: KEY, from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-01-01T02:00:00Z') }));
     expect(batch).toEqual([expect.objectContaining({ model: 'unknown', grouping: '', inputUncached: 9, inputCacheWrite: 0, inputCacheRead: 0, outputTokens: 2, unreported: ['cache_read', 'cache_write', 'reasoning'] })]);
+    expect(Object.keys(batch[0])).not.toContain('webSearchRequests'); // not reported is not zero
   });
 });
 

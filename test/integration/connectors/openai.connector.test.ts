@@ -24,7 +24,7 @@ describe('OpenAI connector: mapping', () => {
         {
           provider: 'openai', model: 'gpt-4o-mini-2024-07-18', bucketStart: new Date('2026-01-01T00:00:00Z'), bucketEnd: new Date('2026-01-01T01:00:00Z'),
           grouping: 'project_id=proj_abc123', inputUncached: 56500, inputCacheWrite: 0, inputCacheRead: 64000, outputTokens: 8200,
-          reasoningTokens: 0, requests: 42, unreported: ['reasoning'], formatVersion: '2026-07',
+          reasoningTokens: 0, requests: 42, unreported: ['reasoning'], formatVersion: '2026-07', inputAudioTokens: 0, outputAudioTokens: 0,
         },
         {
           provider: 'openai', model: 'gpt-4.1-2025-04-14', bucketStart: new Date('2026-01-01T00:00:00Z'), bucketEnd: new Date('2026-01-01T01:00:00Z'),
@@ -77,6 +77,22 @@ describe('OpenAI connector: mapping', () => {
     } finally {
       await fake2.close();
     }
+  });
+
+  it('keeps the audio counters apart, in both formats, and leaves them absent where OpenAI sent none', async () => {
+    fake.setUsage([
+      // Legacy: audio input outside input_tokens, so it must survive beside the text split.
+      { startTime: sec('2026-01-02T05:10:00Z'), model: 'gpt-4o-audio-preview', input_tokens: 100, input_cached_tokens: 0, input_audio_tokens: 40, output_audio_tokens: 25, output_tokens: 30, num_model_requests: 1 },
+      { startTime: sec('2026-01-02T06:10:00Z'), model: 'gpt-realtime', input_tokens: 90, input_cached_tokens: 10, input_cache_write_tokens: 0, input_uncached_tokens: 80, input_audio_tokens: 50, output_audio_tokens: 7, output_tokens: 9, num_model_requests: 1 },
+      { startTime: sec('2026-01-02T06:20:00Z'), model: 'gpt-4o', input_tokens: 5, output_tokens: 1, num_model_requests: 1 },
+    ]);
+    const rows = (await collect(connector().pollUsage({ key: KEY, from: new Date('2026-01-02T05:00:00Z'), to: new Date('2026-01-02T07:00:00Z') }))).flat();
+    expect(rows.map((r) => [r.model, r.formatVersion, r.inputUncached, r.inputAudioTokens, r.outputAudioTokens])).toEqual([
+      ['gpt-4o-audio-preview', 'legacy', 100, 40, 25],
+      ['gpt-realtime', '2026-07', 80, 50, 7],
+      ['gpt-4o', 'legacy', 5, undefined, undefined],
+    ]);
+    expect(Object.keys(rows[2])).not.toContain('inputAudioTokens');
   });
 
   it('ignores other result types and unknown fields, tolerates null dimensions and a missing request count', async () => {

@@ -33,6 +33,20 @@ describe('mergeBuckets', () => {
   });
 });
 
+describe('mergeBuckets: reported-but-unconverted counters', () => {
+  it('sums web searches and audio tokens, and keeps them absent when no row reported them', () => {
+    const [withCounts, without] = mergeBuckets([
+      row({ webSearchRequests: 3, inputAudioTokens: 10 }),
+      row({ webSearchRequests: 2, outputAudioTokens: 4 }),
+      row({ inputAudioTokens: 5 }),
+      row({ model: 'silent' }),
+      row({ model: 'silent' }),
+    ]);
+    expect([withCounts.webSearchRequests, withCounts.inputAudioTokens, withCounts.outputAudioTokens]).toEqual([5, 15, 4]);
+    expect(['webSearchRequests', 'inputAudioTokens', 'outputAudioTokens'].filter((k) => k in without)).toEqual([]);
+  });
+});
+
 describe('UsageBucket contract', () => {
   it('revives ISO strings (as rows arrive through Temporal/JSON) into Dates', () => {
     const parsed = UsageBucketSchema.parse(JSON.parse(JSON.stringify(row({}))));
