@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import type { UsageBucket } from '../../contracts/usage';
+import { ProviderError } from './errors';
 import { createHttpClient } from './http';
 import { DAY_MS, floorDay, mergeBuckets, rejectionToValidation, serializeGrouping } from './normalize';
 import type { ConnectorOptions, UsageConnector } from './usage-connector';
 
 const ACTIVITY_PATH = '/v1/activity';
 const KEY_PATH = '/v1/key';
-const MAX_DAYS_BACK = 30;
+// /activity serves the last 30 completed UTC days; the 30th is about to fall out and would race midnight.
+const MAX_DAYS_BACK = 29;
 export const OPENROUTER_WRONG_KEY_MESSAGE =
   'This is an inference key; create a management key at https://openrouter.ai/settings/management-keys';
 
@@ -16,6 +18,7 @@ const ActivityItem = z.object({
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   model: z.string().nullish(),
   endpoint_id: z.string().nullish(),
+  provider_name: z.string().nullish(),
   workspace_id: z.string().nullish(),
   requests: count.nullish(),
   prompt_tokens: count.nullish(),
@@ -25,15 +28,16 @@ const ActivityItem = z.object({
 type ActivityItem = z.infer<typeof ActivityItem>;
 const ActivityResponse = z.object({ data: z.array(ActivityItem) });
 
+// Older keys still send only the deprecated is_provisioning_key ("provisioning" was the old name).
 const KeyInfo = z.object({
-  data: z.object({ is_management_key: z.boolean().nullish(), label: z.string().nullish(), creator_user_id: z.string().nullish() }),
+  data: z.object({ is_management_key: z.boolean().nullish(), is_provisioning_key: z.boolean().nullish() }),
 });
 
 const isoDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * UTC days overlapping [from, to) that /activity can serve: completed (never today, which it answers with 400)
- * and at most 30 days back.
+ * and at most 29 days back.
  */
 export function completedDays(from: Date, to: Date, now: Date): string[] {
   const today = floorDay(now).getTime();
@@ -45,7 +49,19 @@ export function completedDays(from: Date, to: Date, now: Date): string[] {
 }
 
 /**
- * One row per (date, model, endpoint); the caller sums endpoints. OpenRouter has no cache split, so every prompt
+ * The 400 /activity gives for a day outside its window. For yesterday shortly after midnight it means "not served
+ * yet" (how soon a day is served is undocumented), so that day is skipped; the poller re-reads the last 72 h
+ * every poll and asks again. Anywhere else in the window it means our request is wrong, and fails the poll.
+ */
+function isDayNotServed(error: unknown, date: string, now: Date): boolean {
+  const today = floorDay(now).getTime();
+  const isEdge = date === isoDate(today - DAY_MS) || date === isoDate(today - MAX_DAYS_BACK * DAY_MS);
+  return isEdge && error instanceof ProviderError && error.status === 400 && /\(completed\) UTC days/i.test(error.providerMessage);
+}
+
+/**
+ * One row per (date, model, endpoint); the caller sums endpoints of one provider (provider_name stays a dimension
+ * because the serving provider decides the datacenter). OpenRouter has no cache split, so every prompt
  * token is charged as uncached. Reasoning is treated as a subset of completion (OpenAI's convention) unless a row
  * proves otherwise by exceeding it, in which case the two counters must be disjoint.
  */
@@ -58,7 +74,7 @@ export function mapOpenRouterItem(item: ActivityItem): UsageBucket {
     model: item.model || 'unknown',
     bucketStart: start,
     bucketEnd: new Date(start.getTime() + DAY_MS),
-    grouping: serializeGrouping({ workspace_id: item.workspace_id }),
+    grouping: serializeGrouping({ provider_name: item.provider_name, workspace_id: item.workspace_id }),
     inputUncached: item.prompt_tokens ?? 0,
     inputCacheWrite: 0,
     inputCacheRead: 0,
@@ -81,8 +97,10 @@ export function createOpenRouterConnector(options: ConnectorOptions): UsageConne
       try {
         // Management and inference keys share the sk-or-v1- prefix; only /key can tell them apart.
         const info = await http.getJson({ path: KEY_PATH, headers: auth(key), secret: key, schema: KeyInfo });
-        if (info.data.is_management_key !== true) return { ok: false, reason: 'wrong_key_type', message: OPENROUTER_WRONG_KEY_MESSAGE };
-        return { ok: true, accountId: info.data.creator_user_id ?? null, accountName: null };
+        if ((info.data.is_management_key ?? info.data.is_provisioning_key) !== true) return { ok: false, reason: 'wrong_key_type', message: OPENROUTER_WRONG_KEY_MESSAGE };
+        // No account id: /key's creator_user_id is the member who created the key, not the account (the spec:
+        // "For organization-owned keys, this is the member who created the key"), and nothing else names one.
+        return { ok: true, accountId: null, accountName: null };
       } catch (error) {
         return rejectionToValidation(error, {
           invalid_key: 'OpenRouter rejected this key; check it has not been disabled or deleted.',
@@ -93,8 +111,15 @@ export function createOpenRouterConnector(options: ConnectorOptions): UsageConne
     },
 
     async *pollUsage({ key, from, to }) {
-      for (const date of completedDays(from, to, now())) {
-        const body = await http.getJson({ path: ACTIVITY_PATH, query: { date }, headers: auth(key), secret: key, schema: ActivityResponse });
+      const at = now();
+      for (const date of completedDays(from, to, at)) {
+        let body: z.infer<typeof ActivityResponse>;
+        try {
+          body = await http.getJson({ path: ACTIVITY_PATH, query: { date }, headers: auth(key), secret: key, schema: ActivityResponse });
+        } catch (error) {
+          if (isDayNotServed(error, date, at)) continue;
+          throw error;
+        }
         yield mergeBuckets(body.data.map(mapOpenRouterItem));
       }
     },

@@ -99,4 +99,22 @@ describe('provider fakes speak their wire formats', () => {
       await fake.close();
     }
   });
+
+  it('OpenRouter: a finished day can still answer the date 400 until it is served; older keys send is_provisioning_key only', async () => {
+    const fake = await startOpenRouterFake({ managementKeys: ['sk-or-v1-m'], provisioningKeys: ['sk-or-v1-old'], servedThrough: '2026-01-01', now });
+    try {
+      const activity = (date: string) => get(`${fake.baseUrl}/v1/activity?date=${date}`, { authorization: 'Bearer sk-or-v1-m' });
+      expect(await activity('2026-01-02')).toEqual({ status: 400, body: { error: { message: 'Date must be within the last 30 (completed) UTC days', code: 400 } } });
+      expect((await activity('2026-01-01')).status).toBe(200);
+      fake.setServedThrough('2026-01-03');
+      expect((await activity('2026-01-02')).status).toBe(200);
+      expect((await activity('2026-01-03')).status).toBe(400); // today, whatever is served
+      const { body } = await get(`${fake.baseUrl}/v1/key`, { authorization: 'Bearer sk-or-v1-old' });
+      expect(body.data.is_provisioning_key).toBe(true);
+      expect('is_management_key' in body.data).toBe(false);
+      expect((await get(`${fake.baseUrl}/v1/activity?date=2026-01-02`, { authorization: 'Bearer sk-or-v1-old' })).status).toBe(200);
+    } finally {
+      await fake.close();
+    }
+  });
 });
