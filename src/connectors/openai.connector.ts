@@ -92,6 +92,8 @@ export function createOpenAIConnector(options: ConnectorOptions): UsageConnector
       try {
         const start = floorHour(new Date(now().getTime() - 3_600_000));
         await http.getJson({ path: PATH, query: { start_time: seconds(start), bucket_width: '1h', limit: 1 }, headers: auth(key), secret: key, schema: UsagePage });
+        // No account id: no admin-key endpoint in the OpenAPI spec returns the organization id (usage rows,
+        // admin keys, projects and audit logs name projects and users only), and guessing one would merge accounts.
         return { ok: true, accountId: null, accountName: null };
       } catch (error) {
         return rejectionToValidation(error, {
