@@ -25,6 +25,7 @@ const Schema = z
     RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     RATE_LIMIT_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
     RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('carbonplan:rl:'),
+    // With or without the API version (the SDKs' https://api.openai.com/v1 works too): the connectors normalise it.
     OPENAI_BASE_URL: httpUrl.default('https://api.openai.com'),
     ANTHROPIC_BASE_URL: httpUrl.default('https://api.anthropic.com'),
     OPENROUTER_BASE_URL: httpUrl.default('https://openrouter.ai/api'),

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Provider } from '../../contracts/usage';
+import { normalizeBaseUrl } from './base-url';
 import { classifyHttpError } from './classify-http-error';
 import { networkError, schemaError, timeoutError } from './errors';
 
@@ -10,7 +11,10 @@ export type Query = Record<string, string | number | readonly string[] | undefin
 
 export interface HttpClientOptions {
   provider: Provider;
-  /** Server-side configuration only (never user input); may carry a path, e.g. https://openrouter.ai/api. */
+  /**
+   * Server-side configuration only (never user input); may carry a path (https://openrouter.ai/api) and may end
+   * in the API version as SDK settings do (https://openrouter.ai/api/v1): see normalizeBaseUrl.
+   */
   baseUrl: string;
   timeoutMs: number;
   fetch?: FetchFn;
@@ -48,7 +52,8 @@ function summarizeIssues(error: z.ZodError): string {
 }
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const { provider, baseUrl, timeoutMs } = options;
+  const { provider, timeoutMs } = options;
+  const baseUrl = normalizeBaseUrl(options.baseUrl);
   const fetchImpl = options.fetch ?? fetch;
   const now = options.now ?? (() => new Date());
 

@@ -134,6 +134,24 @@ describe.each(PROVIDERS)('%s error classification', (provider) => {
   });
 });
 
+describe('base URLs as the official SDKs spell them', () => {
+  // OPENAI_BASE_URL / OPENROUTER_BASE_URL values copied from an SDK setup end in the API version.
+  it.each<[Provider, string]>([
+    ['openai', '/v1'],
+    ['openai', '/v1/'],
+    ['anthropic', '/v1'],
+    ['openrouter', '/v1'],
+    ['openrouter', '/v1/'],
+  ])('%s with %s appended reaches the same endpoint', async (provider, suffix) => {
+    const cs = createConnectors({
+      openaiBaseUrl: fakes.openai.baseUrl + suffix, anthropicBaseUrl: fakes.anthropic.baseUrl + suffix, openrouterBaseUrl: fakes.openrouter.baseUrl + suffix,
+      timeoutMs: 5_000, now,
+    });
+    await expect(cs[provider].validateKey(KEYS[provider])).resolves.toMatchObject({ ok: true });
+    expect(fakes[provider].requests.map((r) => r.path)).toEqual([{ openai: '/v1/organization/usage/completions', anthropic: '/v1/organizations/me', openrouter: '/v1/key' }[provider]]);
+  });
+});
+
 it('OpenAI: a 429 with code insufficient_quota needs the user even with Retry-After', async () => {
   const error = await pollError('openai', { status: 429, retryAfter: 1, code: 'insufficient_quota', message: 'You exceeded your current quota' });
   expect(error).toMatchObject({ kind: 'needs_user_action', code: 'insufficient_quota', retryAfterMs: 1000 });
@@ -148,7 +166,7 @@ it('validateKey scrubs an echoed key from the message it returns', async () => {
   const fake = await startOpenAIFake({ adminKeys: ['sk-admin-other'], echoKeyInErrors: true, now });
   try {
     const key = 'sk-admin-Zq8v2LeakCanary0004';
-    const { openai } = createConnectors({ openaiBaseUrl: fake.baseUrl, anthropicBaseUrl: '', openrouterBaseUrl: '', timeoutMs: 5_000, now });
+    const { openai } = createConnectors({ openaiBaseUrl: fake.baseUrl, anthropicBaseUrl: 'http://127.0.0.1:9', openrouterBaseUrl: 'http://127.0.0.1:9', timeoutMs: 5_000, now });
     const result = await openai.validateKey(key);
     expect(fake.requests[0].headers.authorization).toBe(`Bearer ${key}`); // the fake really saw (and echoed) it
     expect(result).toMatchObject({ ok: false, reason: 'invalid_key' });
