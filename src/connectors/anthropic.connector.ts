@@ -85,13 +85,13 @@ export function createAnthropicConnector(options: ConnectorOptions): UsageConnec
       }
     },
 
-    async *pollUsage({ key, from, to }) {
+    async *pollUsage({ key, from, to, signal }) {
       const start = floorHour(from);
       const end = new Date(Math.min(ceilHour(to).getTime(), now().getTime()));
       if (end <= start) return;
       const base = { starting_at: toRfc3339(start), ending_at: toRfc3339(end), bucket_width: '1h', limit: HOURS_PER_PAGE, 'group_by[]': ['model'] };
       yield* paginate('anthropic', async (page) => {
-        const body = await http.getJson({ path: USAGE_PATH, query: { ...base, page }, headers: headers(key), secret: key, schema: UsageReport });
+        const body = await http.getJson({ path: USAGE_PATH, query: { ...base, page }, headers: headers(key), secret: key, schema: UsageReport, signal });
         const rows = body.data.flatMap((bucket) => bucket.results.map((r) => mapAnthropicResult(r, bucket.starting_at, bucket.ending_at)));
         return { items: mergeBuckets(rows), hasMore: body.has_more, nextPage: body.next_page };
       });

@@ -104,3 +104,16 @@ export function timeoutError(provider: Provider, timeoutMs: number): ProviderErr
 export function schemaError(provider: Provider, detail: string, status?: number, requestId?: string): ProviderError {
   return new ProviderError({ provider, kind: 'permanent', code: 'schema_mismatch', status, requestId, providerMessage: detail });
 }
+
+/** The caller gave up (e.g. Temporal cancelled the activity): not a provider failure, so never a ProviderError. */
+export class CancelledError extends Error {
+  override readonly name = 'AbortError';
+}
+
+/**
+ * What a cancelled poll throws: the signal's own reason when it is an Error (an AbortError DOMException from
+ * `controller.abort()`, Temporal's CancelledFailure), so the caller sees the cancellation it caused.
+ */
+export function cancellationError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new CancelledError('usage poll cancelled', { cause: signal.reason });
+}

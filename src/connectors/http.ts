@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Provider } from '../../contracts/usage';
 import { normalizeBaseUrl } from './base-url';
 import { classifyHttpError } from './classify-http-error';
-import { networkError, schemaError, timeoutError } from './errors';
+import { cancellationError, networkError, schemaError, timeoutError } from './errors';
 
 export type FetchFn = typeof fetch;
 
@@ -28,6 +28,8 @@ export interface GetJsonRequest<S extends z.ZodType> {
   /** The credential in `headers`; scrubbed from every error message built from provider text. */
   secret: string;
   schema: S;
+  /** The caller's cancellation: aborts the exchange and throws cancellationError, never a ProviderError. */
+  signal?: AbortSignal;
 }
 
 export interface HttpClient {
@@ -58,9 +60,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const now = options.now ?? (() => new Date());
 
   return {
-    async getJson({ path, query, headers, secret, schema }) {
+    async getJson({ path, query, headers, secret, schema, signal: cancel }) {
+      if (cancel?.aborted) throw cancellationError(cancel); // a cancelled poll sends no further request
       // One signal bounds the whole exchange, headers and body: a server that stalls mid-body times out too.
-      const signal = AbortSignal.timeout(timeoutMs);
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
       let status: number;
       let responseHeaders: Headers;
       let bodyText: string;
@@ -76,7 +80,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         responseHeaders = response.headers;
         bodyText = await response.text();
       } catch (error) {
-        throw signal.aborted ? timeoutError(provider, timeoutMs) : networkError(provider, error, secret);
+        if (cancel?.aborted) throw cancellationError(cancel);
+        throw timeout.aborted ? timeoutError(provider, timeoutMs) : networkError(provider, error, secret);
       }
 
       if (status < 200 || status >= 300) {

@@ -103,14 +103,14 @@ export function createOpenAIConnector(options: ConnectorOptions): UsageConnector
       }
     },
 
-    async *pollUsage({ key, from, to }) {
+    async *pollUsage({ key, from, to, signal }) {
       const start = floorHour(from);
       // A future end_time has been reported to fail; the open hour is provisional and re-polled later.
       const end = new Date(Math.min(ceilHour(to).getTime(), now().getTime()));
       if (end <= start) return;
       const base = { start_time: seconds(start), end_time: seconds(end), bucket_width: '1h', limit: HOURS_PER_PAGE, 'group_by[]': ['model'] };
       yield* paginate('openai', async (page) => {
-        const body = await http.getJson({ path: PATH, query: { ...base, page }, headers: auth(key), secret: key, schema: UsagePage });
+        const body = await http.getJson({ path: PATH, query: { ...base, page }, headers: auth(key), secret: key, schema: UsagePage, signal });
         const rows: UsageBucket[] = [];
         for (const bucket of body.data) {
           for (const raw of bucket.results) {

@@ -110,12 +110,12 @@ export function createOpenRouterConnector(options: ConnectorOptions): UsageConne
       }
     },
 
-    async *pollUsage({ key, from, to }) {
+    async *pollUsage({ key, from, to, signal }) {
       const at = now();
       for (const date of completedDays(from, to, at)) {
         let body: z.infer<typeof ActivityResponse>;
         try {
-          body = await http.getJson({ path: ACTIVITY_PATH, query: { date }, headers: auth(key), secret: key, schema: ActivityResponse });
+          body = await http.getJson({ path: ACTIVITY_PATH, query: { date }, headers: auth(key), secret: key, schema: ActivityResponse, signal });
         } catch (error) {
           if (isDayNotServed(error, date, at)) continue;
           throw error;

@@ -7,12 +7,15 @@ export interface PollUsageInput {
   from: Date;
   /** Exclusive; adapters widen it to the bucket boundary, then clamp it to now. */
   to: Date;
+  /** Aborting stops the request in flight and any further page; the poll then throws `signal.reason`. */
+  signal?: AbortSignal;
 }
 
 /**
  * One adapter per provider behind one interface. `pollUsage` yields one batch per provider page (an OpenRouter
- * day counts as a page), possibly empty, in time order, so a caller can ingest and advance its cursor page by
- * page. Every failure is a ProviderError (see errors.ts for how to act on it).
+ * day counts as a page; a day it does not serve yet yields nothing), possibly empty, in time order, so a caller
+ * can ingest and advance its cursor page by page. Every failure is a ProviderError (see errors.ts for how to act
+ * on it), except a cancellation through `signal`.
  */
 export interface UsageConnector {
   readonly provider: Provider;

@@ -6,7 +6,7 @@ import { startAnthropicFake } from '../../fakes/anthropic.fake';
 import type { FakeServer, ScriptedResponse } from '../../fakes/fake-server';
 import { OPENAI_QUOTA_MESSAGE, OPENAI_RATE_LIMIT_MESSAGE, startOpenAIFake } from '../../fakes/openai.fake';
 import { startOpenRouterFake } from '../../fakes/openrouter.fake';
-import { collect } from './provider-examples';
+import { ANTHROPIC_REFERENCE_REPORT, collect, OPENAI_EXAMPLE_PAGE, OPENROUTER_EXAMPLE_ACTIVITY } from './provider-examples';
 
 const NOW = new Date('2026-01-03T10:30:00Z');
 const now = () => NOW;
@@ -131,6 +131,41 @@ describe.each(PROVIDERS)('%s error classification', (provider) => {
       }
     }
     expect(errors[0].providerMessage).toBe('Incorrect API key provided: [REDACTED]');
+  });
+});
+
+describe('cancellation through PollUsageInput.signal', () => {
+  const windowOf = (provider: Provider) => (provider === 'openrouter'
+    ? { from: new Date('2026-01-01T00:00:00Z'), to: NOW }
+    : { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-01-01T03:00:00Z') });
+
+  it.each(PROVIDERS)('%s: aborting stops a stalled request at once with an AbortError, not a ProviderError', async (provider) => {
+    fakes[provider].failNext(1, { delayMs: 10_000 });
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 100);
+    const error = await collect(connectors(3_000)[provider].pollUsage({ key: KEYS[provider], ...windowOf(provider), signal: controller.signal })).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1_000); // neither the stall nor our 3 s timeout was waited out
+    expect(error).not.toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ name: 'AbortError' });
+    expect(fakes[provider].requests).toHaveLength(1);
+  });
+
+  it.each(PROVIDERS)('%s: no further page is requested once the caller has aborted, and its reason is what is thrown', async (provider) => {
+    const examples = { openai: OPENAI_EXAMPLE_PAGE, anthropic: ANTHROPIC_REFERENCE_REPORT, openrouter: OPENROUTER_EXAMPLE_ACTIVITY }; // openai/anthropic: has_more true
+    fakes[provider].replyNext(examples[provider]);
+    const controller = new AbortController();
+    const reason = new Error('activity cancelled');
+    const seen: number[] = [];
+    const error = await (async () => {
+      for await (const batch of connectors()[provider].pollUsage({ key: KEYS[provider], ...windowOf(provider), signal: controller.signal })) {
+        seen.push(batch.length);
+        controller.abort(reason);
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    expect(seen).toHaveLength(1);
+    expect(fakes[provider].requests).toHaveLength(1);
   });
 });
 

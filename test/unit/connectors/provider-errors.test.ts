@@ -1,5 +1,5 @@
 import { classifyHttpError } from '../../../src/connectors/classify-http-error';
-import { parseRetryAfterMs, ProviderError, redact } from '../../../src/connectors/errors';
+import { cancellationError, parseRetryAfterMs, ProviderError, redact } from '../../../src/connectors/errors';
 
 const NOW_MS = Date.parse('2026-01-03T10:30:00Z');
 const headers = (h: Record<string, string>) => new Headers(h);
@@ -71,5 +71,16 @@ describe('redact and ProviderError', () => {
       name: 'ProviderError', message: error.message, provider: 'anthropic', kind: 'transient', code: 'server_error', status: 529,
       providerMessage: 'Overloaded', retryAfterMs: 1000, requestId: 'req_9', isCredentialRejected: false,
     });
+  });
+});
+
+describe('cancellationError', () => {
+  it("rethrows the signal's Error reason, and wraps any other reason in an AbortError", () => {
+    const reason = new Error('activity cancelled');
+    expect(cancellationError(AbortSignal.abort(reason))).toBe(reason);
+    expect(cancellationError(AbortSignal.abort())).toMatchObject({ name: 'AbortError' }); // the DOMException itself
+    const wrapped = cancellationError(AbortSignal.abort('shutdown'));
+    expect(wrapped).toMatchObject({ name: 'AbortError', message: 'usage poll cancelled', cause: 'shutdown' });
+    expect(wrapped).not.toBeInstanceOf(ProviderError);
   });
 });
