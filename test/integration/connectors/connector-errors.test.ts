@@ -134,6 +134,27 @@ describe.each(PROVIDERS)('%s error classification', (provider) => {
   });
 });
 
+describe('Retry-After reaches the ProviderError of every provider (the activity caps it, not us)', () => {
+  // Each provider's own 429 companions ride along, so the parser is shown to pick Retry-After out of them.
+  const RATE_HEADERS: Record<Provider, Record<string, string>> = {
+    openai: { 'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1s' },
+    anthropic: { 'anthropic-ratelimit-requests-limit': '50', 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': '2026-01-03T10:31:00Z' },
+    openrouter: { 'x-ratelimit-limit': '20', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1767436260000' },
+  };
+  const cases = PROVIDERS.flatMap((p) => [[p, 429, '120'], [p, 503, '5']] as Array<[Provider, number, string]>);
+
+  it.each(cases)('%s %d with Retry-After %s s, from pollUsage and validateKey', async (provider, status, seconds) => {
+    const script = { status, headers: { ...(status === 429 ? RATE_HEADERS[provider] : {}), 'retry-after': seconds } };
+    const polled = await pollError(provider, script);
+    fakes[provider].failNext(1, script);
+    const validated = await connectors()[provider].validateKey(KEYS[provider]).catch((e: unknown) => e);
+    for (const error of [polled, validated]) {
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).toMatchObject({ kind: 'transient', status, retryAfterMs: Number(seconds) * 1000 });
+    }
+  });
+});
+
 describe('cancellation through PollUsageInput.signal', () => {
   const windowOf = (provider: Provider) => (provider === 'openrouter'
     ? { from: new Date('2026-01-01T00:00:00Z'), to: NOW }
