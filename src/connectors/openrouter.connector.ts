@@ -50,8 +50,9 @@ export function completedDays(from: Date, to: Date, now: Date): string[] {
 
 /**
  * The 400 /activity gives for a day outside its window. For yesterday shortly after midnight it means "not served
- * yet" (how soon a day is served is undocumented), so that day is skipped; the poller re-reads the last 72 h
- * every poll and asks again. Anywhere else in the window it means our request is wrong, and fails the poll.
+ * yet" (how soon a day is served is undocumented); for the oldest day, a clock of theirs ahead of ours. Such an
+ * edge day is skipped and the poller, which re-reads the last 72 h every poll, asks again. For any other day it
+ * means our request is wrong, and fails the poll.
  */
 function isDayNotServed(error: unknown, date: string, now: Date): boolean {
   const today = floorDay(now).getTime();

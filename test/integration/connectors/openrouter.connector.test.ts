@@ -81,6 +81,13 @@ describe('OpenRouter connector: mapping', () => {
     }
   });
 
+  it('skips the oldest day too when its date 400 comes back (their midnight before ours)', async () => {
+    fake.failNext(1, { status: 400, message: 'Date must be within the last 30 (completed) UTC days' }, { match: (r) => r.query.get('date') === '2025-12-05' });
+    const batches = await collect(connector().pollUsage({ key: KEY, from: new Date('2025-12-05T00:00:00Z'), to: new Date('2025-12-07T00:00:00Z') }));
+    expect(batches).toEqual([[]]);
+    expect(fake.requests.map((r) => r.query.get('date'))).toEqual(['2025-12-05', '2025-12-06']);
+  });
+
   it('still fails on the date 400 for a day inside the window, and on any other 400 for yesterday', async () => {
     const dateError = { status: 400, message: 'Date must be within the last 30 (completed) UTC days' };
     fake.failNext(1, dateError, { match: (r) => r.query.get('date') === '2026-01-01' });
