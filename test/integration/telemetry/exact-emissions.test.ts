@@ -8,9 +8,10 @@ import { createDataSource } from '../../../src/db/data-source';
 import { migrateUp } from '../../../src/db/migrations-runner';
 import { createEmissionsEngine, defaultEngine, emissionFigures, loadFactorSetV1, toDecimalString, type EmissionsEngine } from '../../../src/emissions';
 import { FactorSetRepository } from '../../../src/services/telemetry/factor-sets';
+import { IngestService } from '../../../src/services/telemetry/ingest.service';
 import { formatFixed, parseFixed } from '../../../src/services/telemetry/fixed-decimal';
 import { createConnectionRow, createTenant, type TestConnection } from '../../factories/tenants';
-import { seededRandom } from '../../factories/usage';
+import { bucket, seededRandom } from '../../factories/usage';
 
 const FIGURES = ['energy_wh_central', 'energy_wh_low', 'energy_wh_high', 'co2e_g_central', 'co2e_g_low', 'co2e_g_high'];
 const TOKENS = ['input_uncached', 'input_cache_write', 'input_cache_read', 'output_tokens'] as const;
@@ -208,5 +209,19 @@ describe('exact figures on the ingestion path', () => {
     expect(rows.map(figuresOf)).toEqual(figures);
     const [sums] = await ds.query(`SELECT ${FIGURES.map((c) => `sum(${c})::text AS ${c}`).join(', ')} FROM usage_events WHERE connection_id = $1`, [conn.id]);
     expect(figuresOf(sums).map((t) => formatFixed(parseFixed(t)))).toEqual(FIGURES.map((_, i) => formatFixed(figures.reduce((acc, f) => acc + parseFixed(f[i]), 0n))));
+  });
+
+  it('are what IngestService stores, as canonical text', async () => {
+    const repository = new FactorSetRepository(ds);
+    const conn = await createConnectionRow(ds, await createTenant(ds), 'openai');
+    const rand = seededRandom(12);
+    const buckets = [bucket({ model: 'gpt-4o', inputUncached: 4_608_858, outputTokens: 0 }), ...MODELS.map((model, i) => bucket({
+      model, hour: `2026-11-01T0${i + 1}:00:00Z`, inputUncached: Math.floor(rand() * 1e9), inputCacheWrite: Math.floor(rand() * 1e6),
+      inputCacheRead: Math.floor(rand() * 1e8), outputTokens: Math.floor(rand() * 1e8) }))];
+    await new IngestService(ds, repository).ingest(conn, buckets);
+    const rows = await ds.query(`SELECT ${FIGURES.map((c) => `${c}::text`).join(', ')} FROM usage_events WHERE connection_id = $1 ORDER BY bucket_start`, [conn.id]);
+    const engine = await repository.current();
+    expect(rows.map(figuresOf)).toEqual(buckets.map((b) => emissionFigures(engine.computeExact({ provider: 'openai', model: b.model, tokens: b }))));
+    expect(rows[0].energy_wh_high).toBe('2304.429');
   });
 });
