@@ -12,7 +12,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createPollingActivities, type PollingDeps } from '../../../activities/polling.activities';
 import { MAX_RETRY_DELAY_MS } from '../../../activities/poll-failures';
-import { PollFailureType } from '../../../contracts/workflows';
+import { PollFailureType, type PollResult } from '../../../contracts/workflows';
 import { createConnectors } from '../../../src/connectors';
 import { createDataSource } from '../../../src/db/data-source';
 import { LocalSecretStore, ProviderKeyStore } from '../../../src/integrations/secrets';
@@ -71,7 +71,7 @@ describe('pollConnection failures, as the workflow counts them', () => {
     const id = await liveConnection();
     const hourAgo = Math.floor((Date.now() - HOUR) / HOUR) * HOUR;
     fake.setUsage([{ startTime: hourAgo / 1000 + 10, model: 'gpt-4o', input_tokens: 1200, output_tokens: 300, num_model_requests: 2 }]);
-    const result = await mockEnv().run(createPollingActivities(deps).pollConnection, { connectionId: id });
+    const result: PollResult = await mockEnv().run(createPollingActivities(deps).pollConnection, { connectionId: id });
     expect(result.changed).toBe(1);
     const [row] = await ds.query(`SELECT input_uncached::int AS input FROM usage_events WHERE connection_id = $1`, [id]);
     expect(row).toEqual({ input: 1200 });
