@@ -28,6 +28,8 @@ export const Connection = z.object({
   lastSuccessAt: IsoDateTime.nullable(),
   workflowId: z.string(),
   createdAt: IsoDateTime,
+  providerAccount: z.object({ id: z.string(), name: z.string().nullable() }).nullable()
+    .describe('the provider account the key belongs to, where the provider says (Anthropic); one live connection per account'),
 });
 export type Connection = z.infer<typeof Connection>;
 

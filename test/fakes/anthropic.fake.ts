@@ -13,6 +13,8 @@ export interface AnthropicFakeOptions {
   /** Ordinary API keys (sk-ant-api03-…): known to the fake but refused on admin endpoints with 403. */
   apiKeys?: string[];
   organization?: { id: string; name: string };
+  /** Admin keys that belong to another organization than `organization` (what `/v1/organizations/me` answers for them). */
+  keyOrganizations?: Record<string, { id: string; name: string }>;
   pageSize?: number;
   now?: () => Date;
 }
@@ -39,7 +41,7 @@ export function anthropicError(status: number, message: string, type?: string): 
 }
 
 export async function startAnthropicFake(options: AnthropicFakeOptions = {}): Promise<AnthropicFake> {
-  const adminKeys = new Set(options.adminKeys ?? ['sk-ant-admin01-good']);
+  const adminKeys = new Set([...(options.adminKeys ?? ['sk-ant-admin01-good']), ...Object.keys(options.keyOrganizations ?? {})]);
   const apiKeys = new Set(options.apiKeys ?? []);
   const organization = options.organization ?? { id: '12345678-1234-5678-1234-567812345678', name: 'Fake Org' };
   const now = options.now ?? (() => new Date());
@@ -88,7 +90,10 @@ export async function startAnthropicFake(options: AnthropicFakeOptions = {}): Pr
     handle(req) {
       const routes: Record<string, () => FakeResponse> = {
         [USAGE_PATH]: () => usage(req),
-        [ME_PATH]: () => ({ status: 200, body: { id: organization.id, type: 'organization', name: organization.name } }),
+        [ME_PATH]: () => {
+          const org = options.keyOrganizations?.[String(req.headers['x-api-key'])] ?? organization;
+          return { status: 200, body: { id: org.id, type: 'organization', name: org.name } };
+        },
       };
       const route = req.method === 'GET' ? routes[req.path] : undefined;
       if (!route) return anthropicError(404, `Not found: ${req.method} ${req.path}`);

@@ -19,10 +19,17 @@ export interface ProviderFakes {
   close(): Promise<void>;
 }
 
+/** An Anthropic admin key of another organization than GOOD_KEYS.anthropic's. */
+export const OTHER_ANTHROPIC_ORG = { key: 'sk-ant-admin01-otherorg-000000anthropic', id: '87654321-4321-8765-4321-876543218765', name: 'Other Org' };
+
 export async function startProviderFakes(options: { now?: () => Date; extraKeys?: Partial<Record<keyof typeof GOOD_KEYS, string[]>> } = {}): Promise<ProviderFakes> {
   const [openai, anthropic, openrouter] = await Promise.all([
     startOpenAIFake({ adminKeys: [GOOD_KEYS.openai, ...(options.extraKeys?.openai ?? [])], now: options.now }),
-    startAnthropicFake({ adminKeys: [GOOD_KEYS.anthropic, ...(options.extraKeys?.anthropic ?? [])], now: options.now }),
+    startAnthropicFake({
+      adminKeys: [GOOD_KEYS.anthropic, ...(options.extraKeys?.anthropic ?? [])],
+      keyOrganizations: { [OTHER_ANTHROPIC_ORG.key]: { id: OTHER_ANTHROPIC_ORG.id, name: OTHER_ANTHROPIC_ORG.name } },
+      now: options.now,
+    }),
     startOpenRouterFake({ managementKeys: [GOOD_KEYS.openrouter, ...(options.extraKeys?.openrouter ?? [])], inferenceKeys: [OPENROUTER_INFERENCE_KEY], now: options.now }),
   ]);
   return {

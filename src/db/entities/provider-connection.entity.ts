@@ -19,6 +19,9 @@ export class ProviderConnectionEntity {
   @Column({ name: 'key_hint', type: 'text' }) keyHint: string;
   /** SHA-256 of the key: one live connection per key and organization (see the migration). */
   @Column({ name: 'key_fingerprint', type: 'text', nullable: true }) keyFingerprint: string | null;
+  /** The provider account the key belongs to, where the provider says (Anthropic): one live connection per account. */
+  @Column({ name: 'provider_account_id', type: 'text', nullable: true }) providerAccountId: string | null;
+  @Column({ name: 'provider_account_name', type: 'text', nullable: true }) providerAccountName: string | null;
   @Column({ type: 'text', default: 'active' }) status: ConnectionStatus;
   @Column({ name: 'consecutive_failures', type: 'int', default: 0 }) consecutiveFailures: number;
   @Column({ name: 'last_error', type: 'jsonb', nullable: true }) lastError: ConnectionError | null;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createClerkTestKeys, mintClerkToken } from '../../../helpers/clerk';
 import { startTestApi, type TestApi } from '../../../helpers/api';
 import { testConfig, testEnv } from '../../../helpers/env';
-import { GOOD_KEYS, OPENROUTER_INFERENCE_KEY, startProviderFakes, type ProviderFakes } from '../../../helpers/provider-fakes';
+import { GOOD_KEYS, OPENROUTER_INFERENCE_KEY, OTHER_ANTHROPIC_ORG, startProviderFakes, type ProviderFakes } from '../../../helpers/provider-fakes';
 import { findFreePort } from '../../../../src/dev/processes';
 import { FactorSetRepository } from '../../../../src/services/telemetry/factor-sets';
 import { IngestService } from '../../../../src/services/telemetry/ingest.service';
@@ -12,6 +12,7 @@ import { createConnectionRow } from '../../../factories/tenants';
 
 const keys = createClerkTestKeys();
 const REPLACEMENT_OPENAI_KEY = 'sk-admin-replacement-0000000000000000';
+const SECOND_ANTHROPIC_KEY = 'sk-ant-admin01-second-00000anthropic';
 let fakes: ProviderFakes;
 let api: TestApi;
 let secretsDir: string;
@@ -20,7 +21,7 @@ const responses: string[] = [];
 const orgToken = (suffix: string) => `Bearer ${mintClerkToken(keys, { orgId: `org_conn_${suffix}_${Date.now()}` })}`;
 
 beforeAll(async () => {
-  fakes = await startProviderFakes({ extraKeys: { openai: [REPLACEMENT_OPENAI_KEY] } });
+  fakes = await startProviderFakes({ extraKeys: { openai: [REPLACEMENT_OPENAI_KEY], anthropic: [SECOND_ANTHROPIC_KEY] } });
   const env = testEnv({ ...fakes.env, RATE_LIMIT_API_PER_MINUTE: '10000' }, keys);
   secretsDir = env.SECRETS_LOCAL_DIR!;
   api = await startTestApi(testConfig(env, keys));
@@ -114,7 +115,8 @@ describe('POST /api/v1/connections', () => {
     expect((await call('get', '/api/v1/connections', token)).body.data).toHaveLength(1);
 
     expect((await call('delete', `/api/v1/connections/${first.body.id}`, token)).status).toBe(204);
-    expect((await call('post', '/api/v1/connections', token, { provider: 'openai', apiKey: GOOD_KEYS.openai })).status).toBe(201);
+    const reconnected = await call('post', '/api/v1/connections', token, { provider: 'openai', apiKey: GOOD_KEYS.openai });
+    expect({ status: reconnected.status, id: reconnected.body.id }).toEqual({ status: 201, id: first.body.id }); // restored, not a second history
   });
 
   it('lets exactly one of two simultaneous first creates with one key through', async () => {
@@ -124,6 +126,42 @@ describe('POST /api/v1/connections', () => {
     expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
     const listed = (await call('get', '/api/v1/connections', token)).body.data;
     expect(listed.map((c: { id: string }) => c.id)).toEqual([results.find((r) => r.status === 201)!.body.id]);
+  });
+
+  it('restores a deleted connection once when two reconnects race: one 201 with the old id, one 409 naming it', async () => {
+    const token = orgToken('restorerace');
+    const first = await call('post', '/api/v1/connections', token, { provider: 'openai', apiKey: GOOD_KEYS.openai });
+    expect((await call('delete', `/api/v1/connections/${first.body.id}`, token)).status).toBe(204);
+    const results = await Promise.all([1, 2].map(() => call('post', '/api/v1/connections', token, { provider: 'openai', apiKey: GOOD_KEYS.openai })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(results.find((r) => r.status === 201)!.body.id).toBe(first.body.id);
+    expect(results.find((r) => r.status === 409)!.body.error.details).toEqual({ connectionId: first.body.id });
+    expect((await handleOf(`connection:${first.body.id}`).describe()).status.name).toBe('RUNNING');
+    const [row] = await api.deps.dataSource.query(`SELECT secret_ref FROM provider_connections WHERE id = $1`, [first.body.id]);
+    expect(await secretExists(row.secret_ref)).toBe(true);
+  });
+
+  it('restores into the project the request names, and keeps the old project when it names none', async () => {
+    const token = orgToken('restoreproject');
+    const orgId = (await call('get', '/api/v1/me', token)).body.organization.id;
+    const [research] = await api.deps.dataSource.query(`INSERT INTO projects (org_id, name, slug) VALUES ($1, 'Research', 'research') RETURNING id`, [orgId]);
+    const first = await call('post', '/api/v1/connections', token, { provider: 'openrouter', apiKey: GOOD_KEYS.openrouter, projectId: research.id });
+    await call('delete', `/api/v1/connections/${first.body.id}`, token);
+    const kept = await call('post', '/api/v1/connections', token, { provider: 'openrouter', apiKey: GOOD_KEYS.openrouter });
+    expect({ status: kept.status, id: kept.body.id, projectId: kept.body.projectId }).toEqual({ status: 201, id: first.body.id, projectId: research.id });
+    await call('delete', `/api/v1/connections/${first.body.id}`, token);
+    const [def] = await api.deps.dataSource.query(`SELECT id FROM projects WHERE org_id = $1 AND is_default`, [orgId]);
+    const moved = await call('post', '/api/v1/connections', token, { provider: 'openrouter', apiKey: GOOD_KEYS.openrouter, projectId: def.id });
+    expect({ status: moved.status, id: moved.body.id, projectId: moved.body.projectId }).toEqual({ status: 201, id: first.body.id, projectId: def.id });
+  });
+
+  it('connects two Anthropic organizations side by side, each with its account', async () => {
+    const token = orgToken('twoaccounts');
+    const a = await call('post', '/api/v1/connections', token, { provider: 'anthropic', apiKey: GOOD_KEYS.anthropic });
+    const b = await call('post', '/api/v1/connections', token, { provider: 'anthropic', apiKey: OTHER_ANTHROPIC_ORG.key });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.body.providerAccount).toEqual({ id: OTHER_ANTHROPIC_ORG.id, name: OTHER_ANTHROPIC_ORG.name });
+    expect(a.body.providerAccount.id).not.toBe(OTHER_ANTHROPIC_ORG.id);
   });
 
   it('answers 404 for a project of another organization', async () => {
@@ -185,6 +223,15 @@ describe('reading, syncing, moving, replacing and deleting', () => {
     expect({ status: replaced.status, keyHint: replaced.body.keyHint }).toEqual({ status: 200, keyHint: GOOD_KEYS.anthropic.slice(-4) });
     const history = await handleOf(`connection:${id}`).fetchHistory();
     expect((history.events ?? []).some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'resume')).toBe(true);
+  });
+
+  it('PUT key refuses a key of another Anthropic organization (it would splice two accounts into one history), and accepts a second key of the same one', async () => {
+    const foreign = await call('put', `/api/v1/connections/${id}/key`, token, { apiKey: OTHER_ANTHROPIC_ORG.key });
+    expect({ status: foreign.status, code: foreign.body.error?.code }).toEqual({ status: 409, code: 'CONFLICT' });
+    expect(foreign.body.error.message).toMatch(/Other Org.*connect it as a new connection/);
+    expect((await call('get', `/api/v1/connections/${id}`, token)).body.keyHint).toBe(GOOD_KEYS.anthropic.slice(-4));
+    const sameAccount = await call('put', `/api/v1/connections/${id}/key`, token, { apiKey: SECOND_ANTHROPIC_KEY });
+    expect({ status: sameAccount.status, keyHint: sameAccount.body.keyHint }).toEqual({ status: 200, keyHint: SECOND_ANTHROPIC_KEY.slice(-4) });
   });
 
   it('PUT key gives a connection that never had a key or a poller (a demo connection) both', async () => {
