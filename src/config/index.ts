@@ -41,6 +41,7 @@ const Schema = z
     SECRETS_LOCAL_DIR: z.string().default('.data/secrets'),
     SECRETS_MASTER_KEY: z.string().optional(),
     BACKFILL_DAYS: z.coerce.number().int().min(0).max(90).default(30),
+    WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
   })
   .superRefine((env, ctx) => {
     const clerkSet = [env.CLERK_PUBLISHABLE_KEY, env.CLERK_SECRET_KEY, env.CLERK_JWT_KEY].filter(Boolean).length;
@@ -75,6 +76,8 @@ export interface Config {
   aws: { region: string; endpoint?: string; s3Bucket: string };
   secrets: { backend: 'aws' | 'local'; prefix: string; localDir: string; masterKey?: Buffer };
   polling: { backfillDays: number };
+  /** How long a stopping worker lets in-flight activities finish before cancelling them (below the container's stop timeout). */
+  worker: { shutdownGraceSeconds: number };
 }
 
 /** Parses every setting once; throws ConfigError naming each bad variable. */
@@ -96,5 +99,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL, s3Bucket: e.S3_BUCKET },
     secrets: { backend: e.SECRETS_BACKEND, prefix: e.SECRETS_PREFIX, localDir: e.SECRETS_LOCAL_DIR, masterKey: e.SECRETS_MASTER_KEY ? Buffer.from(e.SECRETS_MASTER_KEY, 'base64') : undefined },
     polling: { backfillDays: e.BACKFILL_DAYS },
+    worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },
   };
 }

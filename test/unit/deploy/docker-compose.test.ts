@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { SEARCH_ATTRIBUTES } from '../../../contracts/search-attributes';
+import { loadConfig } from '../../../src/config';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -18,6 +19,7 @@ interface Service {
   ports?: (string | number | { published?: string | number; host_ip?: string })[];
   volumes?: (string | { type?: string; source?: string; target?: string })[];
   healthcheck?: { test?: string | string[] };
+  stop_grace_period?: string;
 }
 
 const composeText = read('docker-compose.yml');
@@ -178,6 +180,15 @@ describe('docker-compose.yml', () => {
   it('shares the API rate-limit counters through the redis service', () => {
     expect(service('redis').image).toMatch(/^redis:/);
     expect(envOf('api').RATE_LIMIT_REDIS_URL).toBe('redis://redis:6379');
+  });
+
+  it('gives the worker longer to stop than it gives polls in flight, so a stop never SIGKILLs a poll mid-ingest', () => {
+    const seconds = (d: string) => { const [, n, unit] = /^(\d+)(s|m)$/.exec(d) ?? []; return Number(n) * (unit === 'm' ? 60 : 1); };
+    // The worker's own default applies unless compose sets the variable.
+    const grace = Number(envOf('worker').WORKER_SHUTDOWN_GRACE_SECONDS || loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/x', SECRETS_MASTER_KEY: Buffer.alloc(32).toString('base64') }).worker.shutdownGraceSeconds);
+    const stop = service('worker').stop_grace_period;
+    expect(stop).toBeDefined();
+    expect(seconds(stop!)).toBeGreaterThan(grace);
   });
 
   it('starts services in dependency order', () => {
