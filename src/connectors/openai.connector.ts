@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { TokenClass, UsageBucket } from '../../contracts/usage';
-import { schemaError } from './errors';
+import { ProviderError, schemaError } from './errors';
 import { createHttpClient } from './http';
 import { ceilHour, floorHour, mergeBuckets, rejectionToValidation, serializeGrouping, unreportedClasses } from './normalize';
 import { paginate } from './paginate';
 import type { ConnectorOptions, UsageConnector } from './usage-connector';
 
 const PATH = '/v1/organization/usage/completions';
+const ORGANIZATION_PATH = '/v1/organization';
 const RESULT_OBJECT = 'organization.usage.completions.result';
 const HOURS_PER_PAGE = 168; // the documented maximum for bucket_width=1h
 
@@ -39,6 +40,9 @@ const UsagePage = z.object({
   has_more: z.boolean(),
   next_page: z.string().nullish(),
 });
+
+/** `GET /v1/organization`: the organization bound to the admin key (`title` is the display name, `name` the slug). */
+const OrganizationProfile = z.object({ id: z.string().min(1), name: z.string().nullish(), title: z.string().nullish() });
 
 const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 
@@ -84,6 +88,21 @@ export function createOpenAIConnector(options: ConnectorOptions): UsageConnector
   const http = createHttpClient({ ...options, provider: 'openai', now });
   const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
+  /**
+   * The account behind the key, so one OpenAI organization is connected once. The endpoint needs the
+   * organization.read permission, which a usage-only admin key may lack: then the account stays unknown
+   * (the key-fingerprint check still holds) rather than refusing a key that reads usage fine.
+   */
+  async function accountOf(key: string): Promise<{ accountId: string | null; accountName: string | null }> {
+    try {
+      const org = await http.getJson({ path: ORGANIZATION_PATH, headers: auth(key), secret: key, schema: OrganizationProfile });
+      return { accountId: org.id, accountName: org.title ?? org.name ?? null };
+    } catch (error) {
+      if (error instanceof ProviderError && (error.status === 403 || error.status === 404)) return { accountId: null, accountName: null };
+      throw error;
+    }
+  }
+
   return {
     provider: 'openai',
 
@@ -92,9 +111,7 @@ export function createOpenAIConnector(options: ConnectorOptions): UsageConnector
       try {
         const start = floorHour(new Date(now().getTime() - 3_600_000));
         await http.getJson({ path: PATH, query: { start_time: seconds(start), bucket_width: '1h', limit: 1 }, headers: auth(key), secret: key, schema: UsagePage });
-        // No account id: no admin-key endpoint in the OpenAPI spec returns the organization id (usage rows,
-        // admin keys, projects and audit logs name projects and users only), and guessing one would merge accounts.
-        return { ok: true, accountId: null, accountName: null };
+        return { ok: true, ...await accountOf(key) };
       } catch (error) {
         return rejectionToValidation(error, {
           invalid_key: 'OpenAI rejected this key. Use an Admin key (sk-admin-…) created by an organization Owner, and check it has not been revoked.',

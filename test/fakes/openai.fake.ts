@@ -13,6 +13,10 @@ export interface OpenAIFakeOptions {
   /** Caps buckets per page below the client's `limit`, so small data sets still span several pages. */
   pageSize?: number;
   now?: () => Date;
+  /** What `GET /v1/organization` answers for every admin key; `null`: 403, as for a key without organization.read. */
+  organization?: { id: string; name: string; title: string } | null;
+  /** Admin keys of other organizations than `organization` (what `GET /v1/organization` answers for them). */
+  keyOrganizations?: Record<string, { id: string; name: string; title: string }>;
   /** Echo the presented key unmasked in 401 messages (real OpenAI masks it) to prove clients redact it. */
   echoKeyInErrors?: boolean;
 }
@@ -22,6 +26,7 @@ export interface OpenAIFake extends FakeServer {
 }
 
 const PATH = '/v1/organization/usage/completions';
+const ORGANIZATION_PATH = '/v1/organization';
 const DIMENSIONS = ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier'] as const;
 const PARAMS = ['start_time', 'end_time', 'bucket_width', 'limit', 'page', 'group_by[]', 'project_ids[]', 'user_ids[]', 'api_key_ids[]', 'models[]', 'batch'];
 
@@ -51,7 +56,8 @@ const mask = (key: string): string => `${key.slice(0, 6)}${'*'.repeat(Math.max(0
 const isUnixSeconds = (v: string | null): v is string => v !== null && /^\d{1,11}$/.test(v);
 
 export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<OpenAIFake> {
-  const adminKeys = new Set(options.adminKeys ?? ['sk-admin-good']);
+  const adminKeys = new Set([...(options.adminKeys ?? ['sk-admin-good']), ...Object.keys(options.keyOrganizations ?? {})]);
+  const organization = options.organization === undefined ? { id: 'org-FakeOpenAIOrg0001', name: 'fake-org', title: 'Fake OpenAI Org' } : options.organization;
   const now = options.now ?? (() => new Date());
   let rows: OpenAIUsageRow[] = [];
 
@@ -95,8 +101,17 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
     return { status: 200, body: { object: 'page', data, has_more: page.hasMore, next_page: page.nextPage } };
   }
 
+  /** `OrganizationProfile`, as the Admin API reference documents it. */
+  function organizationProfile(req: RecordedRequest): FakeResponse {
+    const other = options.keyOrganizations?.[String(req.headers.authorization).slice('Bearer '.length)];
+    if (other) return { status: 200, body: { object: 'organization', ...other, description: null, personal: false, created_at: 1700000000 } };
+    if (organization === null) return openAIError(403, 'You have insufficient permissions for this operation. Missing scopes: api.organization.read.', 'insufficient_permissions');
+    return { status: 200, body: { object: 'organization', id: organization.id, name: organization.name, title: organization.title, description: null, personal: false, created_at: 1700000000 } };
+  }
+
   const server = await startFakeServer({
     handle(req) {
+      if (req.method === 'GET' && req.path === ORGANIZATION_PATH) return authenticate(req) ?? organizationProfile(req);
       if (req.method !== 'GET' || req.path !== PATH) return openAIError(404, `Invalid URL (${req.method} ${req.path})`);
       return authenticate(req) ?? usage(req);
     },

@@ -22,9 +22,16 @@ export interface ProviderFakes {
 /** An Anthropic admin key of another organization than GOOD_KEYS.anthropic's. */
 export const OTHER_ANTHROPIC_ORG = { key: 'sk-ant-admin01-otherorg-000000anthropic', id: '87654321-4321-8765-4321-876543218765', name: 'Other Org' };
 
+/** An OpenAI admin key of another organization than GOOD_KEYS.openai's. */
+export const OTHER_OPENAI_ORG = { key: 'sk-admin-otherorg-00000000000000openai', id: 'org-OtherOpenAIOrg0002', name: 'other-org', title: 'Other OpenAI Org' };
+
 export async function startProviderFakes(options: { now?: () => Date; extraKeys?: Partial<Record<keyof typeof GOOD_KEYS, string[]>> } = {}): Promise<ProviderFakes> {
   const [openai, anthropic, openrouter] = await Promise.all([
-    startOpenAIFake({ adminKeys: [GOOD_KEYS.openai, ...(options.extraKeys?.openai ?? [])], now: options.now }),
+    startOpenAIFake({
+      adminKeys: [GOOD_KEYS.openai, ...(options.extraKeys?.openai ?? [])],
+      keyOrganizations: { [OTHER_OPENAI_ORG.key]: { id: OTHER_OPENAI_ORG.id, name: OTHER_OPENAI_ORG.name, title: OTHER_OPENAI_ORG.title } },
+      now: options.now,
+    }),
     startAnthropicFake({
       adminKeys: [GOOD_KEYS.anthropic, ...(options.extraKeys?.anthropic ?? [])],
       keyOrganizations: { [OTHER_ANTHROPIC_ORG.key]: { id: OTHER_ANTHROPIC_ORG.id, name: OTHER_ANTHROPIC_ORG.name } },

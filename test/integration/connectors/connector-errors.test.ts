@@ -204,7 +204,7 @@ describe('base URLs as the official SDKs spell them', () => {
       timeoutMs: 5_000, now,
     });
     await expect(cs[provider].validateKey(KEYS[provider])).resolves.toMatchObject({ ok: true });
-    expect(fakes[provider].requests.map((r) => r.path)).toEqual([{ openai: '/v1/organization/usage/completions', anthropic: '/v1/organizations/me', openrouter: '/v1/key' }[provider]]);
+    expect(fakes[provider].requests.map((r) => r.path)).toEqual({ openai: ['/v1/organization/usage/completions', '/v1/organization'], anthropic: ['/v1/organizations/me'], openrouter: ['/v1/key'] }[provider]);
   });
 });
 

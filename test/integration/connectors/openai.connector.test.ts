@@ -132,10 +132,22 @@ describe('OpenAI connector: mapping', () => {
 });
 
 describe('OpenAI connector: validateKey', () => {
-  it('accepts an admin key with one cheap usage call', async () => {
-    await expect(connector().validateKey(KEY)).resolves.toEqual({ ok: true, accountId: null, accountName: null });
+  it('accepts an admin key with one cheap usage call, then reads the organization the key is bound to', async () => {
+    await expect(connector().validateKey(KEY)).resolves.toEqual({ ok: true, accountId: 'org-FakeOpenAIOrg0001', accountName: 'Fake OpenAI Org' });
     const q = fake.requests[0].query;
     expect([q.get('limit'), q.get('bucket_width'), q.get('start_time')]).toEqual(['1', '1h', String(sec('2026-01-03T09:00:00Z'))]);
+    expect(fake.requests.map((r) => r.path)).toEqual(['/v1/organization/usage/completions', '/v1/organization']);
+  });
+
+  it('accepts a key that reads usage but may not read the organization (403), with the account unknown', async () => {
+    const restricted = await startOpenAIFake({ adminKeys: [KEY], organization: null, now: () => NOW });
+    try {
+      const result = await createOpenAIConnector({ baseUrl: restricted.baseUrl, timeoutMs: 5000, now: () => NOW }).validateKey(KEY);
+      expect(result).toEqual({ ok: true, accountId: null, accountName: null });
+      expect(restricted.requests.map((r) => r.path)).toEqual(['/v1/organization/usage/completions', '/v1/organization']);
+    } finally {
+      await restricted.close();
+    }
   });
 
   it('rejects a bad key with the provider message and never the key', async () => {

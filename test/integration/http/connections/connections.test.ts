@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createClerkTestKeys, mintClerkToken } from '../../../helpers/clerk';
 import { startTestApi, type TestApi } from '../../../helpers/api';
 import { testConfig, testEnv } from '../../../helpers/env';
-import { GOOD_KEYS, OPENROUTER_INFERENCE_KEY, OTHER_ANTHROPIC_ORG, startProviderFakes, type ProviderFakes } from '../../../helpers/provider-fakes';
+import { GOOD_KEYS, OPENROUTER_INFERENCE_KEY, OTHER_ANTHROPIC_ORG, OTHER_OPENAI_ORG, startProviderFakes, type ProviderFakes } from '../../../helpers/provider-fakes';
 import { findFreePort } from '../../../../src/dev/processes';
 import { FactorSetRepository } from '../../../../src/services/telemetry/factor-sets';
 import { IngestService } from '../../../../src/services/telemetry/ingest.service';
@@ -238,11 +238,15 @@ describe('reading, syncing, moving, replacing and deleting', () => {
     const orgId = (await call('get', '/api/v1/me', token)).body.organization.id;
     const [project] = await api.deps.dataSource.query(`SELECT id FROM projects WHERE org_id = $1 AND is_default`, [orgId]);
     const demo = await createConnectionRow(api.deps.dataSource, { orgId, clerkOrgId: '', projectId: project.id }, 'openai');
-    // This organization already connected GOOD_KEYS.openai, and one key connects once: give the demo another.
+    // This organization already connected GOOD_KEYS.openai: one key, and one OpenAI organization, connects once.
     const taken = await call('put', `/api/v1/connections/${demo.id}/key`, token, { apiKey: GOOD_KEYS.openai });
     expect({ status: taken.status, code: taken.body.error?.code }).toEqual({ status: 409, code: 'CONFLICT' });
-    const res = await call('put', `/api/v1/connections/${demo.id}/key`, token, { apiKey: REPLACEMENT_OPENAI_KEY });
-    expect({ status: res.status, keyHint: res.body.keyHint, workflowId: res.body.workflowId }).toEqual({ status: 200, keyHint: REPLACEMENT_OPENAI_KEY.slice(-4), workflowId: `connection:${demo.id}` });
+    const sameAccount = await call('put', `/api/v1/connections/${demo.id}/key`, token, { apiKey: REPLACEMENT_OPENAI_KEY });
+    expect({ status: sameAccount.status, code: sameAccount.body.error?.code, message: sameAccount.body.error?.message })
+      .toEqual({ status: 409, code: 'CONFLICT', message: expect.stringMatching(/Fake OpenAI Org, already connected as/) });
+    const res = await call('put', `/api/v1/connections/${demo.id}/key`, token, { apiKey: OTHER_OPENAI_ORG.key });
+    expect({ status: res.status, keyHint: res.body.keyHint, workflowId: res.body.workflowId }).toEqual({ status: 200, keyHint: OTHER_OPENAI_ORG.key.slice(-4), workflowId: `connection:${demo.id}` });
+    expect(res.body.providerAccount).toEqual({ id: OTHER_OPENAI_ORG.id, name: OTHER_OPENAI_ORG.title });
     expect((await handleOf(`connection:${demo.id}`).describe()).status.name).toBe('RUNNING');
     const [row] = await api.deps.dataSource.query(`SELECT secret_ref FROM provider_connections WHERE id = $1`, [demo.id]);
     expect(await secretExists(row.secret_ref)).toBe(true);
