@@ -6,7 +6,7 @@ import type { AppDeps } from './deps';
 import { docsRouter } from './docs';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
-import { httpMetrics } from './middleware/metrics';
+import { holdInFlight, httpMetrics } from './middleware/metrics';
 import { byClientIp, byOrganization, createLimiter } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { buildOpenApiDocument } from './openapi';
@@ -18,11 +18,16 @@ const BODY_LIMIT = '1mb';
 function mountRoute(app: Express, route: RouteSpec, deps: AppDeps): void {
   if ((route.auth === 'organization') !== route.path.startsWith('/api/v1/')) throw new Error(`route ${route.path}: organization routes live under /api/v1`);
   app[route.method](route.path, async (req: Request, res: Response) => {
-    const params = parsePart('params', route.params, req.params);
-    const query = parsePart('query', route.query, req.query);
-    const body = parsePart('body', route.body, req.body);
-    const result = await route.handler({ params, query, body, auth: req.auth!, deps, req, res });
-    if (result !== undefined && !res.headersSent) res.status(route.response.status).json(result);
+    const release = holdInFlight(res);
+    try {
+      const params = parsePart('params', route.params, req.params);
+      const query = parsePart('query', route.query, req.query);
+      const body = parsePart('body', route.body, req.body);
+      const result = await route.handler({ params, query, body, auth: req.auth!, deps, req, res });
+      if (result !== undefined && !res.headersSent) res.status(route.response.status).json(result);
+    } finally {
+      release();
+    }
   });
 }
 

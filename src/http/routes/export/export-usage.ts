@@ -1,12 +1,22 @@
-import { once } from 'node:events';
-import type { Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import type { UsageEvent } from '../../../../contracts/telemetry';
 import { ExportQuery } from '../../../../contracts/telemetry';
 import { csvHeader, csvRow } from '../../../services/telemetry/export-format';
 import { defineRoute } from '../../route';
 
-/** Writes with backpressure: a slow client pauses the database walk instead of filling memory. */
-async function write(res: Response, chunk: string): Promise<void> {
-  if (!res.write(chunk)) await once(res, 'drain');
+/** The export's text, one chunk per database page, read only as fast as the client takes it. */
+async function* exportChunks(pages: AsyncIterable<UsageEvent[]>, format: 'csv' | 'json'): AsyncGenerator<string> {
+  yield format === 'csv' ? csvHeader() : '[';
+  let isFirst = true;
+  for await (const page of pages) {
+    let chunk = '';
+    for (const event of page) {
+      chunk += format === 'csv' ? csvRow(event) : `${isFirst ? '\n' : ',\n'}${JSON.stringify(event)}`;
+      isFirst = false;
+    }
+    yield chunk;
+  }
+  if (format === 'json') yield '\n]\n';
 }
 
 export default defineRoute({
@@ -17,7 +27,7 @@ export default defineRoute({
   auth: 'organization',
   query: ExportQuery,
   response: { status: 200, contentType: 'text/csv', description: 'CSV with a header row, or JSON (format=json)' },
-  handler: async ({ auth, query, deps, res }) => {
+  handler: async ({ auth, query, deps, req, res }) => {
     const { format, ...filters } = query;
     const telemetry = deps.services.telemetry;
     const f = await telemetry.resolve(auth.orgId, filters);
@@ -25,17 +35,17 @@ export default defineRoute({
     res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="carbonplan-usage-${f.from}_${f.to}.${format}"`);
     res.setHeader('Cache-Control', 'no-store');
-    let first = true;
-    await write(res, format === 'csv' ? csvHeader() : '[');
-    for await (const page of telemetry.eachEventPage(f)) {
-      let chunk = '';
-      for (const event of page) {
-        chunk += format === 'csv' ? csvRow(event) : `${first ? '\n' : ',\n'}${JSON.stringify(event)}`;
-        first = false;
-      }
-      await write(res, chunk);
+    // pipeline waits for 'drain' (a slow client pauses the database walk) and, unlike awaiting 'drain' alone,
+    // also ends on 'close': a client that leaves destroys the stream and returns the page generator, so the
+    // walk stops and its rows and pool connection are released.
+    try {
+      await pipeline(exportChunks(telemetry.eachEventPage(f), format), res);
+    } catch (err) {
+      // The client left: nobody to answer. Any other error (the database failing mid-stream) goes to the error
+      // handler, which cuts the response so the client sees a truncated download, not a complete-looking one.
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+      req.log?.info('export abandoned by the client');
     }
-    res.end(format === 'csv' ? '' : '\n]\n');
     return undefined;
   },
 });
