@@ -5,6 +5,7 @@ import { ConnectionKeyFingerprint1764000000003 } from './1764000000003-connectio
 import { BucketStartIdentity1764000000004 } from './1764000000004-bucket-start-identity';
 import { ExactEmissions1764000000005 } from './1764000000005-exact-emissions';
 import { ConnectionAccounts1764000000006 } from './1764000000006-connection-accounts';
+import { ApiKeyExpiry1764000000007 } from './1764000000007-api-key-expiry';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   BucketStartIdentity1764000000004,
   ExactEmissions1764000000005,
   ConnectionAccounts1764000000006,
+  ApiKeyExpiry1764000000007,
 ];

@@ -11,7 +11,10 @@ export class ApiKeyEntity {
   @Column({ type: 'text' }) prefix: string;
   @Column({ name: 'key_hash', type: 'text', unique: true }) keyHash: string;
   @Column({ type: 'text' }) name: string;
+  /** Clerk user id (the session's `sub`) of the admin who created it; null for keys made by the local launcher. */
   @Column({ name: 'created_by', type: 'text', nullable: true }) createdBy: string | null;
+  /** Null: never expires. */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true }) expiresAt: Date | null;
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true }) lastUsedAt: Date | null;
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
