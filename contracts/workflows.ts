@@ -63,3 +63,34 @@ export const MAX_STRIKES = 5;
 
 export const ReconciliationInput = z.object({ windowHours: z.number().int().min(1).max(168).default(24), concurrency: z.number().int().min(1).max(64).default(8) });
 export type ReconciliationInput = z.input<typeof ReconciliationInput>;
+
+/** Input of the hourly `connectionRepairWorkflow`. `orgIds` limits a pass to some organizations (operators, tests). */
+export const ConnectionRepairInput = z.object({
+  pageSize: z.number().int().min(1).max(1000).default(200),
+  concurrency: z.number().int().min(1).max(64).default(8),
+  orgIds: z.array(z.uuid()).optional(),
+});
+export type ConnectionRepairInput = z.input<typeof ConnectionRepairInput>;
+
+/** What a repair pass (or one page of it) found: pollers already running, started, skipped, and failures. */
+export const ConnectionRepairCounts = z.object({
+  checked: z.number().int(),
+  running: z.number().int(),
+  started: z.number().int(),
+  /** Deleted, or without a provider key (a poller would end at once), by the time it was looked at. */
+  skipped: z.number().int(),
+  failed: z.number().int(),
+});
+export type ConnectionRepairCounts = z.infer<typeof ConnectionRepairCounts>;
+
+/** One page of the repair activity: connections after `after` (by id), at most `limit`. */
+export const RepairPageInput = z.object({
+  after: z.uuid().nullable(),
+  limit: z.number().int().min(1),
+  concurrency: z.number().int().min(1),
+  orgIds: z.array(z.uuid()).optional(),
+});
+export type RepairPageInput = z.infer<typeof RepairPageInput>;
+/** `nextAfter`: where the next page starts; null when this page was the last. */
+export const RepairPageResult = ConnectionRepairCounts.extend({ nextAfter: z.uuid().nullable() });
+export type RepairPageResult = z.infer<typeof RepairPageResult>;
