@@ -1,5 +1,4 @@
 // The worker process: runs every workflow and activity on the task queue. Scale out by starting more.
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities';
@@ -7,9 +6,11 @@ import { loadConfig, type Config } from './config';
 import { createConnectors } from './connectors';
 import { createDataSource } from './db/data-source';
 import { createSecretStore, ProviderKeyStore } from './integrations/secrets';
-import { ensureReconciliationSchedule } from './integrations/schedules';
+import { ensureConnectionRepairSchedule, ensureReconciliationSchedule } from './integrations/schedules';
+import { createTemporal } from './integrations/temporal';
 import { createLogger } from './logger';
 import { runMain } from './run-main';
+import { ConnectionWorkflows } from './services/connections/connection-workflows';
 import { FactorSetRepository } from './services/telemetry/factor-sets';
 import { IngestService } from './services/telemetry/ingest.service';
 
@@ -34,6 +35,12 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'worker' });
   const dataSource = await createDataSource({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'carbonplan-worker' }).initialize();
   const secrets = createSecretStore({ ...config.secrets, region: config.aws.region, endpoint: config.aws.endpoint });
+  // The worker's own client (schedules, and activities that start workflows), closed when the worker stops.
+  const temporal = createTemporal(config);
+  const closeClients = async () => {
+    await temporal.close();
+    if (dataSource.isInitialized) await dataSource.destroy();
+  };
   const deps: ActivityDeps = {
     dataSource,
     logger,
@@ -41,33 +48,38 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
     providerKeys: new ProviderKeyStore(secrets, config.secrets.prefix),
     ingest: new IngestService(dataSource, new FactorSetRepository(dataSource)),
     backfillDays: config.polling.backfillDays,
+    workflows: new ConnectionWorkflows(temporal),
     ...options.overrides,
   };
 
-  if (options.ensureSchedules ?? true) {
-    const connection = await Connection.connect({ address: config.temporal.address });
-    try {
-      await ensureReconciliationSchedule(new Client({ connection, namespace: config.temporal.namespace }), config.temporal.taskQueue);
-    } finally {
-      await connection.close();
+  let connection: NativeConnection | undefined;
+  let worker: Worker;
+  try {
+    if (options.ensureSchedules ?? true) {
+      await ensureReconciliationSchedule(temporal.client, config.temporal.taskQueue);
+      await ensureConnectionRepairSchedule(temporal.client, config.temporal.taskQueue);
     }
+    connection = await NativeConnection.connect({ address: config.temporal.address });
+    worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: createActivities(deps),
+      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    });
+  } catch (err) {
+    await connection?.close().catch(() => undefined);
+    await closeClients().catch(() => undefined);
+    throw err;
   }
-
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    activities: createActivities(deps),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-  });
+  const native = connection;
   let running: Promise<void> | undefined;
   return {
     worker,
     deps,
     run: () => (running ??= worker.run().finally(async () => {
-      await connection.close();
-      if (dataSource.isInitialized) await dataSource.destroy();
+      await native.close();
+      await closeClients();
     })),
     shutdown: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -1,3 +1,4 @@
 // Everything the worker registers; workflow code is bundled from this file.
 export { connectionPollingWorkflow, pauseSignal, resumeSignal, statusQuery, syncNowSignal } from './connection-polling.workflow';
+export { connectionRepairWorkflow } from './connection-repair.workflow';
 export { reconciliationWorkflow } from './reconciliation.workflow';
