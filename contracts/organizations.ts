@@ -11,7 +11,8 @@ export const Caller = z.object({
   type: z.enum(['user', 'api_key']),
   /** Clerk user id for a session token; the API key id for a key. */
   id: z.string(),
-  role: z.string().nullable(),
+  /** The organization role of a session (Clerk custom roles count as org:member); null for an API key. */
+  role: z.enum(['org:admin', 'org:member']).nullable(),
 });
 export type Caller = z.infer<typeof Caller>;
 
@@ -25,12 +26,15 @@ export const ApiKey = z.object({
   createdAt: IsoDateTime,
   lastUsedAt: IsoDateTime.nullable(),
   revokedAt: IsoDateTime.nullable(),
+  expiresAt: IsoDateTime.nullable().describe('after this instant the key is refused (401); null: never expires'),
+  createdBy: z.string().nullable().describe('Clerk user id of the admin who created it'),
 });
 export type ApiKey = z.infer<typeof ApiKey>;
 
 export const CreateApiKeyRequest = z.object({
   name: z.string().trim().min(1).max(80),
   environment: z.enum(['live', 'test']).default('live'),
+  expiresAt: IsoDateTime.optional().describe('when the key stops working; must be in the future. Omit for a key that never expires'),
 }).strict();
 export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
 

@@ -19,7 +19,7 @@ export async function ensureLauncherApiKey(ds: DataSource, dataDir: string): Pro
   const stored = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
   if (stored) {
     const auth = await apiKeys.authenticate(stored);
-    if (auth && auth.org.clerkOrgId === LOCAL_ORGANIZATION.clerkOrgId) return { key: stored, orgId: auth.org.id, isNew: false };
+    if (auth.status === 'valid' && auth.org.clerkOrgId === LOCAL_ORGANIZATION.clerkOrgId) return { key: stored, orgId: auth.org.id, isNew: false };
   }
   const org = await new OrganizationService(ds).resolve(LOCAL_ORGANIZATION);
   const created = await apiKeys.create(org.id, { name: 'local launcher', environment: 'live' }, null);

@@ -5,6 +5,7 @@ import { AppError } from '../errors';
 import type { AppDeps } from './deps';
 import { docsRouter } from './docs';
 import { authenticate } from './middleware/authenticate';
+import { requireAccess } from './middleware/authorize';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { holdInFlight, httpMetrics } from './middleware/metrics';
 import { byClientIp, byOrganization, createLimiter } from './middleware/rate-limit';
@@ -17,6 +18,7 @@ const BODY_LIMIT = '1mb';
 
 function mountRoute(app: Express, route: RouteSpec, deps: AppDeps): void {
   if ((route.auth === 'organization') !== route.path.startsWith('/api/v1/')) throw new Error(`route ${route.path}: organization routes live under /api/v1`);
+  if (route.auth === 'organization') app[route.method](route.path, requireAccess(route.path, route.access));
   app[route.method](route.path, async (req: Request, res: Response) => {
     const release = holdInFlight(res);
     try {

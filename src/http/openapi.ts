@@ -1,10 +1,11 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { ErrorBody } from '../../contracts/errors';
+import { ACCESS_DESCRIPTIONS } from './middleware/authorize';
 import type { RouteSpec } from './route';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (the error names the field)', 401: 'Missing, invalid, expired or revoked credentials',
-  403: 'No active organization, or the plan does not include this', 404: 'Not found (or belongs to another organization)',
+  403: 'No active organization, the caller\'s role does not allow this (FORBIDDEN, naming the role needed), or the plan does not include this', 404: 'Not found (or belongs to another organization)',
   409: 'Conflicts with the current state', 413: 'Body larger than 1 MB', 422: 'The provider rejected the key',
   429: 'Rate limited: see Retry-After', 502: 'The provider could not be reached', 503: 'A dependency is down',
 };
@@ -24,6 +25,8 @@ export function buildOpenApiDocument(routes: RouteSpec[], serverUrl?: string): o
       method: route.method,
       path: toOpenApiPath(route.path),
       summary: route.summary,
+      description: route.auth === 'organization' ? `Requires ${ACCESS_DESCRIPTIONS[route.access]}.` : undefined,
+      'x-required-access': route.auth === 'organization' ? route.access : undefined,
       tags: [route.tag],
       security: route.auth === 'organization' ? [{ bearer: [] }] : [],
       request: {

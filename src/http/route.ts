@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import { AppError } from '../errors';
 import type { AuthContext } from './middleware/authenticate';
+import type { RouteAccess } from './middleware/authorize';
 import type { AppDeps } from './deps';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -19,13 +20,21 @@ export interface HandlerInput<P, Q, B> {
   res: Response;
 }
 
-export interface RouteSpec<P extends Schema | undefined = Schema | undefined, Q extends Schema | undefined = Schema | undefined, B extends Schema | undefined = Schema | undefined> {
+/**
+ * An organization route names who may call it (see RouteAccess); the app checks it before parsing the request,
+ * and the OpenAPI description states it. A public route has no caller to check.
+ */
+type RouteAuth = { auth: 'organization'; access: RouteAccess } | { auth: 'public'; access?: never };
+
+export type RouteSpec<P extends Schema | undefined = Schema | undefined, Q extends Schema | undefined = Schema | undefined, B extends Schema | undefined = Schema | undefined> =
+  RouteAuth & RouteBody<P, Q, B>;
+
+interface RouteBody<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined> {
   method: Method;
   /** Express path, e.g. `/api/v1/connections/:id`. */
   path: string;
   summary: string;
   tag: string;
-  auth: 'organization' | 'public';
   params?: P;
   query?: Q;
   body?: B;

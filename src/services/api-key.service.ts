@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { ApiKey, CreateApiKeyRequest, CreateApiKeyResponse } from '../../contracts/organizations';
 import { ApiKeyEntity, OrganizationEntity } from '../db/entities';
-import { notFound } from '../errors';
+import { AppError, notFound } from '../errors';
 import { decodeCursor, keysetColumns, toPage } from './pagination';
 
 const KEY_PATTERN = /^cp_(live|test)_[A-Za-z0-9_-]{43}$/;
@@ -20,17 +20,29 @@ function toContract(row: ApiKeyEntity): ApiKey {
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    createdBy: row.createdBy,
   };
 }
+
+export type ApiKeyAuthentication =
+  | { status: 'valid'; key: ApiKeyEntity; org: OrganizationEntity }
+  | { status: 'expired'; expiresAt: Date }
+  | { status: 'invalid' };
 
 /** Organization API keys: stored as SHA-256 hashes, the secret is returned once. */
 export class ApiKeyService {
   constructor(private readonly ds: DataSource, private readonly now: () => Date = () => new Date()) {}
 
+  /** `createdBy` is the Clerk user id of the admin creating it (null only for the local launcher's key). */
   async create(orgId: string, input: CreateApiKeyRequest, createdBy: string | null): Promise<CreateApiKeyResponse> {
+    const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
+    if (expiresAt && expiresAt.getTime() <= this.now().getTime()) {
+      throw new AppError('VALIDATION_FAILED', 'body.expiresAt: must be in the future', { field: 'body.expiresAt' });
+    }
     const key = `cp_${input.environment}_${randomBytes(32).toString('base64url')}`;
     const row = await this.ds.getRepository(ApiKeyEntity).save({
-      orgId, name: input.name, prefix: key.slice(0, 12), keyHash: hashKey(key), createdBy, lastUsedAt: null, revokedAt: null,
+      orgId, name: input.name, prefix: key.slice(0, 12), keyHash: hashKey(key), createdBy, expiresAt, lastUsedAt: null, revokedAt: null,
     });
     return { ...toContract(row), key };
   }
@@ -56,15 +68,19 @@ export class ApiKeyService {
     return toContract(row);
   }
 
-  /** The active key and its organization, or undefined for an unknown, malformed or revoked key. */
-  async authenticate(token: string): Promise<{ key: ApiKeyEntity; org: OrganizationEntity } | undefined> {
-    if (!KEY_PATTERN.test(token)) return undefined;
+  /**
+   * The active key and its organization; `expired` for a key past its expiry (so the caller can say so), `invalid`
+   * for an unknown, malformed or revoked key. An expired key is not marked as used.
+   */
+  async authenticate(token: string): Promise<ApiKeyAuthentication> {
+    if (!KEY_PATTERN.test(token)) return { status: 'invalid' };
     const key = await this.ds.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hashKey(token) }, relations: { org: true } });
-    if (!key || key.revokedAt || !key.org) return undefined;
+    if (!key || key.revokedAt || !key.org) return { status: 'invalid' };
     const now = this.now();
+    if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) return { status: 'expired', expiresAt: key.expiresAt };
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.ds.getRepository(ApiKeyEntity).update({ id: key.id }, { lastUsedAt: now });
     }
-    return { key, org: key.org };
+    return { status: 'valid', key, org: key.org };
   }
 }

@@ -5,11 +5,13 @@ import type { OrganizationEntity } from '../../db/entities';
 import { AppError } from '../../errors';
 import type { Services } from '../../services';
 import { isApiKeyToken } from '../../services/api-key.service';
+import { toOrgRole, type OrgRole } from './authorize';
 
 export interface AuthContext {
   orgId: string;
   org: OrganizationEntity;
-  caller: { type: 'user' | 'api_key'; id: string; role: string | null };
+  /** A session carries its Clerk user id and organization role; an API key acts for the organization and has no role. */
+  caller: { type: 'user'; id: string; role: OrgRole } | { type: 'api_key'; id: string; role: null };
 }
 
 declare module 'express-serve-static-core' {
@@ -45,7 +47,8 @@ export function authenticate(config: Config, services: Services): RequestHandler
 
     if (isApiKeyToken(token)) {
       const found = await services.apiKeys.authenticate(token);
-      if (!found) throw unauthenticated('API key is invalid or revoked');
+      if (found.status === 'expired') throw unauthenticated(`API key expired at ${found.expiresAt.toISOString()}: ask an organization admin for a new one`);
+      if (found.status !== 'valid') throw unauthenticated('API key is invalid or revoked');
       req.auth = { orgId: found.org.id, org: found.org, caller: { type: 'api_key', id: found.key.id, role: null } };
       return next();
     }
@@ -56,7 +59,7 @@ export function authenticate(config: Config, services: Services): RequestHandler
     const auth = state.toAuth();
     if (!auth.orgId) throw new AppError('NO_ACTIVE_ORGANIZATION', 'the session has no active organization: select an organization in the dashboard and retry');
     const org = await services.organizations.resolve({ clerkOrgId: auth.orgId, name: auth.orgSlug ?? undefined });
-    req.auth = { orgId: org.id, org, caller: { type: 'user', id: auth.userId, role: auth.orgRole ?? null } };
+    req.auth = { orgId: org.id, org, caller: { type: 'user', id: auth.userId, role: toOrgRole(auth.orgRole) } };
     next();
   };
 }

@@ -7,7 +7,10 @@ export default defineRoute({
   summary: 'Create an organization API key; the secret is in this response only',
   tag: 'api-keys',
   auth: 'organization',
+  access: 'admin-session',
   body: CreateApiKeyRequest,
   response: { status: 201, schema: CreateApiKeyResponse },
-  handler: async ({ auth, body, deps }) => deps.services.apiKeys.create(auth.orgId, body, auth.caller.id),
+  errors: [403],
+  // `admin-session` guarantees a signed-in admin: the creator recorded is the Clerk user id, never another key's id.
+  handler: async ({ auth, body, deps }) => deps.services.apiKeys.create(auth.orgId, body, auth.caller.type === 'user' ? auth.caller.id : null),
 });

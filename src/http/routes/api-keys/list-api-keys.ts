@@ -8,6 +8,7 @@ export default defineRoute({
   summary: "List the organization's API keys (never their secrets)",
   tag: 'api-keys',
   auth: 'organization',
+  access: 'member',
   query: PageQuery,
   response: { status: 200, schema: ApiKeyList },
   handler: async ({ auth, query, deps }) => deps.services.apiKeys.list(auth.orgId, query.limit, query.cursor),

@@ -8,6 +8,7 @@ export default defineRoute({
   summary: 'Revoke an API key; it stops working at once',
   tag: 'api-keys',
   auth: 'organization',
+  access: 'admin-session',
   params: IdParams,
   response: { status: 200, schema: ApiKey },
   errors: [404],

@@ -7,6 +7,7 @@ export default defineRoute({
   summary: 'Connect a provider account: the key is validated with the provider, stored in the secret store, and hourly polling starts',
   tag: 'connections',
   auth: 'organization',
+  access: 'admin',
   body: CreateConnectionRequest,
   response: { status: 201, schema: Connection },
   errors: [404, 422, 502, 503],

@@ -7,6 +7,7 @@ export default defineRoute({
   summary: 'Stop polling, delete the stored key and remove the connection; its usage history stays',
   tag: 'connections',
   auth: 'organization',
+  access: 'admin',
   params: IdParams,
   response: { status: 204, description: 'Deleted' },
   errors: [404],

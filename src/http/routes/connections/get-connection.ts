@@ -9,6 +9,7 @@ export default defineRoute({
   summary: 'A connection: status, key hint, last poll and success, consecutive failures, last error, cursor',
   tag: 'connections',
   auth: 'organization',
+  access: 'member',
   params: IdParams,
   response: { status: 200, schema: Connection },
   errors: [404],

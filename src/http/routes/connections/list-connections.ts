@@ -8,6 +8,7 @@ export default defineRoute({
   summary: "List the organization's provider connections (deleted ones excluded)",
   tag: 'connections',
   auth: 'organization',
+  access: 'member',
   query: PageQuery,
   response: { status: 200, schema: ConnectionList },
   handler: async ({ auth, query, deps }) => deps.services.connections.list(auth.orgId, query.limit, query.cursor),

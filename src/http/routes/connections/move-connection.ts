@@ -8,6 +8,7 @@ export default defineRoute({
   summary: 'Move a connection to another project of the organization (new usage is attributed to it)',
   tag: 'connections',
   auth: 'organization',
+  access: 'admin',
   params: IdParams,
   body: MoveConnectionRequest,
   response: { status: 200, schema: Connection },

@@ -8,6 +8,7 @@ export default defineRoute({
   summary: 'Replace the provider key (validated first); a failed connection resumes polling',
   tag: 'connections',
   auth: 'organization',
+  access: 'admin',
   params: IdParams,
   body: ReplaceKeyRequest,
   response: { status: 200, schema: Connection },

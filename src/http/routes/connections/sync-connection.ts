@@ -8,6 +8,7 @@ export default defineRoute({
   summary: 'Ask the poller to poll now (at most once per 5 minutes per connection)',
   tag: 'connections',
   auth: 'organization',
+  access: 'member',
   params: IdParams,
   response: { status: 202, schema: SyncAccepted },
   errors: [404, 409],

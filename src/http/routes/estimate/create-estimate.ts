@@ -8,6 +8,7 @@ export default defineRoute({
   summary: 'Energy and CO2e (central, low, high) of one request to a model, with the current factor set',
   tag: 'emissions',
   auth: 'organization',
+  access: 'member',
   body: EstimateRequest,
   response: { status: 200, schema: EstimateResponse },
   handler: async ({ body, deps }) => estimateEmissions(deps.services.factorSets, body),

@@ -25,6 +25,7 @@ export default defineRoute({
   summary: 'Every usage event of the range with its factor version and bounds, streamed as CSV (RFC 4180) or a JSON array',
   tag: 'telemetry',
   auth: 'organization',
+  access: 'member',
   query: ExportQuery,
   response: { status: 200, contentType: 'text/csv', description: 'CSV with a header row, or JSON (format=json)' },
   handler: async ({ auth, query, deps, req, res }) => {

@@ -7,6 +7,7 @@ export default defineRoute({
   summary: 'The caller, its organization and plan',
   tag: 'organization',
   auth: 'organization',
+  access: 'member',
   response: { status: 200, schema: MeResponse },
   handler: async ({ auth }): Promise<MeResponse> => ({
     organization: { id: auth.org.id, clerkOrgId: auth.org.clerkOrgId, name: auth.org.name, plan: auth.org.plan, createdAt: auth.org.createdAt.toISOString() },

@@ -7,6 +7,7 @@ export default defineRoute({
   summary: 'Create a project; the slug is derived from the name when omitted (`research`, then `research-2`)',
   tag: 'projects',
   auth: 'organization',
+  access: 'admin',
   body: CreateProjectRequest,
   response: { status: 201, schema: Project },
   errors: [409],

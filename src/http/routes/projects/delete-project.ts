@@ -7,6 +7,7 @@ export default defineRoute({
   summary: 'Delete a project; refused (409) for the default project, a project with connections, or one with usage history',
   tag: 'projects',
   auth: 'organization',
+  access: 'admin',
   params: IdParams,
   response: { status: 204, description: 'Deleted' },
   errors: [404, 409],

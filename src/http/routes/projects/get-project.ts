@@ -8,6 +8,7 @@ export default defineRoute({
   summary: 'A project: name, slug, whether it is the default, and how many connections it has',
   tag: 'projects',
   auth: 'organization',
+  access: 'member',
   params: IdParams,
   response: { status: 200, schema: Project },
   errors: [404],

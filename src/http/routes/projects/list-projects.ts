@@ -8,6 +8,7 @@ export default defineRoute({
   summary: "List the organization's projects, the default one included",
   tag: 'projects',
   auth: 'organization',
+  access: 'member',
   query: PageQuery,
   response: { status: 200, schema: ProjectList },
   handler: async ({ auth, query, deps }) => deps.services.projects.list(auth.orgId, query.limit, query.cursor),

@@ -8,6 +8,7 @@ export default defineRoute({
   summary: 'Rename a project, change its slug, or make it the default (the previous default loses the flag atomically)',
   tag: 'projects',
   auth: 'organization',
+  access: 'admin',
   params: IdParams,
   body: UpdateProjectRequest,
   response: { status: 200, schema: Project },

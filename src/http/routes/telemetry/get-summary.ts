@@ -7,6 +7,7 @@ export default defineRoute({
   summary: 'Totals with bounds, per-model breakdown, a daily series (every day of the range) and the cached-input share',
   tag: 'telemetry',
   auth: 'organization',
+  access: 'member',
   query: TelemetryFilters,
   response: { status: 200, schema: TelemetrySummary },
   handler: async ({ auth, query, deps }) => {

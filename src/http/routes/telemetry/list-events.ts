@@ -7,6 +7,7 @@ export default defineRoute({
   summary: 'Usage events with their emissions, in a stable order (bucket start, id); pass nextCursor back as cursor',
   tag: 'telemetry',
   auth: 'organization',
+  access: 'member',
   query: EventsQuery,
   response: { status: 200, schema: UsageEventPage },
   handler: async ({ auth, query, deps }) => {

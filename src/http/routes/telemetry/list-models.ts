@@ -7,6 +7,7 @@ export default defineRoute({
   summary: 'Per model: tier, matched rule, factor version, tokens, energy and CO2e; unmatched models are flagged',
   tag: 'telemetry',
   auth: 'organization',
+  access: 'member',
   query: TelemetryFilters,
   response: { status: 200, schema: ModelUsageList },
   handler: async ({ auth, query, deps }) => {

@@ -77,6 +77,41 @@ describe('Clerk session tokens', () => {
   });
 });
 
+describe('organization roles', () => {
+  // The token carries the role as Clerk issues it: v2 `o.rol` without the prefix, v1 `org_role` with it.
+  it.each([
+    [2, 'admin', 'org:admin', 201],
+    [2, 'member', 'org:member', 403],
+    [1, 'admin', 'org:admin', 201],
+    [1, 'member', 'org:member', 403],
+    [2, 'billing', 'org:member', 403],
+    [1, 'billing', 'org:member', 403],
+  ] as const)('v%s claims with role "%s" act as %s (create an API key: %s)', async (claimsVersion, orgRole, role, createStatus) => {
+    const orgId = `org_role_v${claimsVersion}_${orgRole}_${Date.now()}`;
+    const token = `Bearer ${mintClerkToken(keys, { orgId, orgRole, claimsVersion, userId: 'user_roles' })}`;
+    const who = await me(token);
+    expect({ status: who.status, caller: who.body.caller }).toEqual({ status: 200, caller: { type: 'user', id: 'user_roles', role } });
+    const created = await api.http.post('/api/v1/api-keys').set('Authorization', token).send({ name: 'k' });
+    expect({ status: created.status, code: created.body.error?.code }).toEqual({ status: createStatus, code: createStatus === 403 ? 'FORBIDDEN' : undefined });
+  });
+
+  it('treats a v2 token without `rol` as a member', async () => {
+    const orgId = `org_norole_${Date.now()}`;
+    const token = `Bearer ${mintClerkToken(keys, { orgId, extraClaims: { o: { id: orgId, slg: 'norole' } } })}`;
+    expect((await me(token)).body.caller.role).toBe('org:member');
+    expect((await api.http.post('/api/v1/api-keys').set('Authorization', token).send({ name: 'k' })).status).toBe(403);
+  });
+
+  it('tells a member which role is needed, in the one error body', async () => {
+    const token = `Bearer ${mintClerkToken(keys, { orgId: `org_rolemsg_${Date.now()}`, orgRole: 'member' })}`;
+    const res = await api.http.post('/api/v1/connections').set('Authorization', token).send({ provider: 'openai', apiKey: 'sk-whatever-123' });
+    expect({ status: res.status, body: res.body }).toMatchObject({
+      status: 403,
+      body: { error: { code: 'FORBIDDEN', message: 'this action requires the org:admin role; your role is org:member', requestId: expect.any(String) } },
+    });
+  });
+});
+
 describe('API keys', () => {
   it('authenticate as their organization until revoked', async () => {
     const orgId = `org_keys_${Date.now()}`;
@@ -98,9 +133,59 @@ describe('API keys', () => {
     expect(listed.status).toBe(200);
     expect(JSON.stringify(listed.body)).not.toContain(created.body.key);
 
-    const revoked = await api.http.delete(`/api/v1/api-keys/${created.body.id}`).set('Authorization', `Bearer ${created.body.key}`);
+    const revoked = await api.http.delete(`/api/v1/api-keys/${created.body.id}`).set('Authorization', session);
     expect({ status: revoked.status, revokedAt: typeof revoked.body.revokedAt }).toEqual({ status: 200, revokedAt: 'string' });
     expectUnauthenticated(await me(`Bearer ${created.body.key}`));
+  });
+
+  it('cannot create or revoke API keys, not even themselves: a leaked key cannot mint its replacement', async () => {
+    const orgId = `org_keyself_${Date.now()}`;
+    const session = `Bearer ${mintClerkToken(keys, { orgId })}`;
+    const created = await api.http.post('/api/v1/api-keys').set('Authorization', session).send({ name: 'leaked' });
+    const viaKey = `Bearer ${created.body.key}`;
+
+    const minted = await api.http.post('/api/v1/api-keys').set('Authorization', viaKey).send({ name: 'replacement' });
+    expect({ status: minted.status, code: minted.body.error?.code }).toEqual({ status: 403, code: 'FORBIDDEN' });
+    expect(minted.body.error.message).toMatch(/org:admin/);
+    const revokedSelf = await api.http.delete(`/api/v1/api-keys/${created.body.id}`).set('Authorization', viaKey);
+    expect({ status: revokedSelf.status, code: revokedSelf.body.error?.code }).toEqual({ status: 403, code: 'FORBIDDEN' });
+
+    const listed = await api.http.get('/api/v1/api-keys').set('Authorization', viaKey);
+    expect(listed.body.data.map((k: { name: string; revokedAt: string | null }) => [k.name, k.revokedAt])).toEqual([['leaked', null]]);
+  });
+
+  it('record the Clerk user id (the session sub) of the admin who created them', async () => {
+    const session = `Bearer ${mintClerkToken(keys, { orgId: `org_keyby_${Date.now()}`, userId: 'user_creator_1' })}`;
+    const created = await api.http.post('/api/v1/api-keys').set('Authorization', session).send({ name: 'CI' });
+    expect({ status: created.status, createdBy: created.body.createdBy, expiresAt: created.body.expiresAt }).toEqual({ status: 201, createdBy: 'user_creator_1', expiresAt: null });
+    const [stored] = await api.deps.dataSource.query(`SELECT created_by FROM api_keys WHERE id = $1`, [created.body.id]);
+    expect(stored.created_by).toBe('user_creator_1');
+    const listed = await api.http.get('/api/v1/api-keys').set('Authorization', session);
+    expect(listed.body.data[0]).toMatchObject({ id: created.body.id, createdBy: 'user_creator_1' });
+  });
+
+  it('work until their expiry, then answer 401 saying the key expired', async () => {
+    const session = `Bearer ${mintClerkToken(keys, { orgId: `org_keyexp_${Date.now()}` })}`;
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const created = await api.http.post('/api/v1/api-keys').set('Authorization', session).send({ name: 'temporary', expiresAt });
+    expect({ status: created.status, expiresAt: created.body.expiresAt }).toEqual({ status: 201, expiresAt });
+    expect((await me(`Bearer ${created.body.key}`)).status).toBe(200);
+
+    await api.deps.dataSource.query(`UPDATE api_keys SET expires_at = now() - interval '1 second', last_used_at = NULL WHERE id = $1`, [created.body.id]);
+    const expired = await me(`Bearer ${created.body.key}`);
+    expectUnauthenticated(expired);
+    expect(expired.body.error.message).toMatch(/API key expired at \d{4}-\d{2}-\d{2}T/);
+    const [stored] = await api.deps.dataSource.query(`SELECT last_used_at FROM api_keys WHERE id = $1`, [created.body.id]);
+    expect(stored.last_used_at).toBeNull();
+  });
+
+  it.each([
+    ['in the past', () => new Date(Date.now() - 60_000).toISOString()],
+    ['not a date-time', () => 'tomorrow'],
+  ])('refuse an expiry %s with 400 naming body.expiresAt', async (_name, expiresAt) => {
+    const session = `Bearer ${mintClerkToken(keys, { orgId: `org_keybadexp_${Date.now()}` })}`;
+    const res = await api.http.post('/api/v1/api-keys').set('Authorization', session).send({ name: 'k', expiresAt: expiresAt() });
+    expect({ status: res.status, code: res.body.error?.code, field: res.body.error?.field }).toEqual({ status: 400, code: 'VALIDATION_FAILED', field: 'body.expiresAt' });
   });
 
   it('issues test-environment keys on request', async () => {
