@@ -15,10 +15,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { PollFailureType } from '../../contracts/workflows';
+import { PollFailureType, type RepairPageInput, type RepairPageResult } from '../../contracts/workflows';
+import type { RepairActivities } from '../../activities/repair.activities';
 import type { TemporalHandle } from '../../src/integrations/temporal';
 import { ConnectionWorkflows, connectionWorkflowId } from '../../src/services/connections/connection-workflows';
-import { pauseSignal, reconciliationWorkflow, resumeSignal, statusQuery, syncNowSignal } from '../../workflows';
+import { connectionRepairWorkflow, pauseSignal, reconciliationWorkflow, resumeSignal, statusQuery, syncNowSignal } from '../../workflows';
 import {
   connectionGone, credentialRejected, eventually, FakePollingActivities, installQuietRuntime, permanent,
   registerSearchAttributes, transient, uniqueTaskQueue, workflowBundle,
@@ -120,6 +121,46 @@ record('record golden histories', () => {
       const handle = await env.client.workflow.start(reconciliationWorkflow, { taskQueue, workflowId: `reconciliation-${randomUUID()}`, args: [{ concurrency: 2, windowHours: 24 }] });
       expect(await worker.runUntil(handle.result())).toEqual({ connections: 5, failed: 1, changed: 4 });
       await save('reconciliationWorkflow', 'five-connections-one-failing', handle);
+    });
+
+    test('connectionRepairWorkflow (repair pass): three pages, pollers running, started, skipped and failed', async () => {
+      const pages: RepairPageResult[] = [
+        { checked: 2, running: 1, started: 1, skipped: 0, failed: 0, nextAfter: '00000000-0000-4000-8000-000000000002' },
+        { checked: 2, running: 0, started: 1, skipped: 1, failed: 0, nextAfter: '00000000-0000-4000-8000-000000000004' },
+        { checked: 1, running: 0, started: 0, skipped: 0, failed: 1, nextAfter: null },
+      ];
+      const asked: RepairPageInput[] = [];
+      const activities = {
+        repairConnectionPollers: async (input: RepairPageInput) => { asked.push(input); return pages[asked.length - 1]; },
+      } satisfies Partial<RepairActivities>;
+      const taskQueue = uniqueTaskQueue('record');
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+      const handle = await env.client.workflow.start(connectionRepairWorkflow, { taskQueue, workflowId: `connection-repair-${randomUUID()}`, args: [{ pageSize: 2, concurrency: 2 }] });
+      expect(await worker.runUntil(handle.result())).toEqual({ checked: 5, running: 1, started: 2, skipped: 1, failed: 1 });
+      expect(asked.map((a) => a.after)).toEqual([null, pages[0].nextAfter, pages[1].nextAfter]);
+      await save('connectionRepairWorkflow', 'three-pages', handle);
+    });
+
+    test('connectionPollingWorkflow (repair pass): started failed from the row, waits, polls once resumed', async () => {
+      const fake = new FakePollingActivities().then('ok', connectionGone);
+      const taskQueue = uniqueTaskQueue('record');
+      const connectionId = randomUUID();
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities() });
+      await worker.runUntil(async () => {
+        const lastError = { code: PollFailureType.credentialRejected, message: 'Incorrect API key provided', at: '2026-01-01T00:00:00.000Z' };
+        await new ConnectionWorkflows({ client: env.client, taskQueue } as TemporalHandle).start({
+          connectionId, orgId: randomUUID(), provider: 'openai', status: 'failed', strikes: 5, lastError,
+          cursor: '2026-01-01T00:00:00.000Z', lastSuccessAt: '2025-12-31T23:05:00.000Z',
+        });
+        const handle = env.client.workflow.getHandle(connectionWorkflowId(connectionId));
+        await eventually(() => expect(fake.statuses).toHaveLength(1));
+        expect(await handle.query(statusQuery)).toMatchObject({ status: 'failed', strikes: 5, pollCount: 0, lastError });
+        await handle.signal(resumeSignal);
+        await pollCountIs(handle, 1);
+        await handle.signal(syncNowSignal);
+        await handle.result(); // ConnectionGone
+        await save('connectionPollingWorkflow', 'started-failed-by-repair-then-resumed', handle);
+      });
     });
   });
 
