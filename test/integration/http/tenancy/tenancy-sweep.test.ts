@@ -10,6 +10,7 @@ import { ROUTES } from '../../../../src/http/routes';
 /**
  * Walks every organization route. Routes with an id act on organization B's resources using
  * organization A's credentials and must answer 404; list routes must never show B's rows to A.
+ * Then, inside one organization C, every write route is called by a member, an admin and an API key.
  * A route missing from the tables below fails the test, so new routes cannot escape the sweep.
  */
 const keys = createClerkTestKeys();
@@ -71,8 +72,14 @@ const collectionRoutes: Record<string, { body?: object }> = {
   'GET /api/v1/export': {},
 };
 
+/**
+ * OpenRouter management keys, one per connection organization C creates: a key connects once per organization, and
+ * OpenRouter names no account (the OpenAI and Anthropic fakes put every key in one account, which connects once).
+ */
+const ROLE_SWEEP_KEYS = Array.from({ length: 40 }, (_, i) => `sk-or-v1-management-roles-${String(i).padStart(2, '0')}-0000000`);
+
 beforeAll(async () => {
-  fakes = await startProviderFakes();
+  fakes = await startProviderFakes({ extraKeys: { openrouter: ROLE_SWEEP_KEYS } });
   api = await startTestApi(testConfig({ ...fakes.env, RATE_LIMIT_API_PER_MINUTE: '10000' }, keys));
   tokenA = `Bearer ${mintClerkToken(keys, { orgId: `org_sweep_a_${Date.now()}` })}`;
   tokenB = `Bearer ${mintClerkToken(keys, { orgId: `org_sweep_b_${Date.now()}` })}`;
@@ -127,5 +134,125 @@ describe('tenancy sweep', () => {
 
   it("leaves B's key working after A's attempts", async () => {
     for (const secret of secretsOfB) expect((await api.http.get('/api/v1/me').set('Authorization', `Bearer ${secret}`)).status).toBe(200);
+  });
+});
+
+type Caller = 'member' | 'admin' | 'apiKey';
+const CALLERS: Caller[] = ['member', 'admin', 'apiKey'];
+
+/**
+ * The status each caller gets from each write route of its own organization (ARCHITECTURE §8), written out
+ * here rather than read from the routes' declarations, so a route declaring the wrong access fails. Every
+ * request is valid and aimed at a fresh resource of C, so admin's column is the positive control and a 403
+ * can only come from the role.
+ */
+const writeStatuses: Record<string, Record<Caller, number>> = {
+  'POST /api/v1/api-keys': { member: 403, admin: 201, apiKey: 403 },
+  'DELETE /api/v1/api-keys/:id': { member: 403, admin: 200, apiKey: 403 },
+  'POST /api/v1/estimate': { member: 200, admin: 200, apiKey: 200 },
+  'POST /api/v1/connections': { member: 403, admin: 201, apiKey: 201 },
+  'DELETE /api/v1/connections/:id': { member: 403, admin: 204, apiKey: 204 },
+  'POST /api/v1/connections/:id/sync': { member: 202, admin: 202, apiKey: 202 },
+  'PUT /api/v1/connections/:id/project': { member: 403, admin: 200, apiKey: 200 },
+  'PUT /api/v1/connections/:id/key': { member: 403, admin: 200, apiKey: 200 },
+  'POST /api/v1/projects': { member: 403, admin: 201, apiKey: 201 },
+  'PATCH /api/v1/projects/:id': { member: 403, admin: 200, apiKey: 200 },
+  'DELETE /api/v1/projects/:id': { member: 403, admin: 204, apiKey: 204 },
+};
+
+describe('role sweep', () => {
+  const authOfC = {} as Record<Caller, string>;
+  let orgOfC: string;
+  let nextKey = 0;
+  let nextName = 0;
+  const providerKey = () => ROLE_SWEEP_KEYS[nextKey++];
+  const name = () => `c-${nextName++}`;
+
+  async function created(path: string, body: object): Promise<string> {
+    const res = await api.http.post(path).set('Authorization', authOfC.admin).send(body);
+    expect({ path, status: res.status, body: res.body }).toMatchObject({ path, status: 201 });
+    return res.body.id as string;
+  }
+  const newConnection = () => created('/api/v1/connections', { provider: 'openrouter', apiKey: providerKey(), name: name() });
+  const newProject = () => created('/api/v1/projects', { name: name() });
+
+  /** A fresh, valid request per call, so each caller acts on a resource in the same state. */
+  const requestFor: Record<string, () => Promise<{ path: string; body?: object }>> = {
+    'POST /api/v1/api-keys': async () => ({ path: '/api/v1/api-keys', body: { name: name() } }),
+    'DELETE /api/v1/api-keys/:id': async () => ({ path: `/api/v1/api-keys/${await created('/api/v1/api-keys', { name: name() })}` }),
+    'POST /api/v1/estimate': async () => ({ path: '/api/v1/estimate', body: { model: 'gpt-4o', inputTokens: 10, outputTokens: 5 } }),
+    'POST /api/v1/connections': async () => ({ path: '/api/v1/connections', body: { provider: 'openrouter', apiKey: providerKey(), name: name() } }),
+    'DELETE /api/v1/connections/:id': async () => ({ path: `/api/v1/connections/${await newConnection()}` }),
+    'POST /api/v1/connections/:id/sync': async () => ({ path: `/api/v1/connections/${await newConnection()}/sync` }),
+    'PUT /api/v1/connections/:id/project': async () => ({ path: `/api/v1/connections/${await newConnection()}/project`, body: { projectId: await newProject() } }),
+    'PUT /api/v1/connections/:id/key': async () => ({ path: `/api/v1/connections/${await newConnection()}/key`, body: { apiKey: providerKey() } }),
+    'POST /api/v1/projects': async () => ({ path: '/api/v1/projects', body: { name: name() } }),
+    'PATCH /api/v1/projects/:id': async () => ({ path: `/api/v1/projects/${await newProject()}`, body: { name: name() } }),
+    'DELETE /api/v1/projects/:id': async () => ({ path: `/api/v1/projects/${await newProject()}` }),
+  };
+
+  /** What a refused request must leave untouched. */
+  const stateOfC = async () => ({
+    keys: await api.deps.dataSource.query(`SELECT id, revoked_at FROM api_keys WHERE org_id = $1 ORDER BY id`, [orgOfC]),
+    connections: await api.deps.dataSource.query(`SELECT id, project_id, status, name, key_hint, key_fingerprint, last_manual_sync_at FROM provider_connections WHERE org_id = $1 ORDER BY id`, [orgOfC]),
+    projects: await api.deps.dataSource.query(`SELECT id, name, slug, is_default FROM projects WHERE org_id = $1 ORDER BY id`, [orgOfC]),
+  });
+
+  beforeAll(async () => {
+    const orgId = `org_sweep_c_${Date.now()}`;
+    authOfC.admin = `Bearer ${mintClerkToken(keys, { orgId, orgRole: 'admin', userId: 'user_c_admin' })}`;
+    authOfC.member = `Bearer ${mintClerkToken(keys, { orgId, orgRole: 'member', userId: 'user_c_member' })}`;
+    const key = await api.http.post('/api/v1/api-keys').set('Authorization', authOfC.admin).send({ name: 'c-automation' });
+    expect(key.status).toBe(201);
+    authOfC.apiKey = `Bearer ${key.body.key}`;
+    orgOfC = (await api.http.get('/api/v1/me').set('Authorization', authOfC.admin)).body.organization.id;
+  });
+
+  const writeRoutes = orgRoutes.filter((r) => r.method !== 'get').map((r) => `${r.method.toUpperCase()} ${r.path}`);
+
+  it('covers every write route, and only those', () => {
+    expect(Object.keys(writeStatuses).sort()).toEqual([...writeRoutes].sort());
+    expect(Object.keys(requestFor).sort()).toEqual([...writeRoutes].sort());
+  });
+
+  it('control: every write route succeeds for an admin', () => {
+    // The requests themselves run below as '… as admin'; here the table may not excuse admin from any route.
+    expect(writeRoutes.filter((route) => !(writeStatuses[route]?.admin >= 200 && writeStatuses[route]?.admin < 300))).toEqual([]);
+  });
+
+  it.each(writeRoutes.flatMap((route) => CALLERS.map((caller) => [route, caller, writeStatuses[route]?.[caller]] as const)))(
+    '%s as %s answers %s',
+    async (route, caller, expected) => {
+      const [method] = route.split(' ');
+      const { path, body } = await requestFor[route]();
+      const before = await stateOfC();
+      const res = await (api.http as any)[method.toLowerCase()](path).set('Authorization', authOfC[caller]).send(body ?? {});
+      expect({ status: res.status, body: res.body }).toMatchObject({ status: expected });
+      if (expected === 403) {
+        expect(res.body.error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('org:admin') });
+        expect(await stateOfC()).toEqual(before);
+      }
+    },
+  );
+
+  it('every read route answers a member and an API key', async () => {
+    const ids = { connection: await newConnection(), project: await newProject() };
+    for (const route of orgRoutes.filter((r) => r.method === 'get')) {
+      const path = route.path.replace(':id', route.path.startsWith('/api/v1/connections') ? ids.connection : ids.project);
+      for (const caller of ['member', 'apiKey'] as const) {
+        const res = await api.http.get(path).set('Authorization', authOfC[caller]);
+        expect({ path, caller, status: res.status, body: res.body }).toMatchObject({ path, caller, status: 200 });
+      }
+    }
+  });
+
+  it('states each route\'s access in the OpenAPI document', async () => {
+    const doc = (await api.http.get('/openapi.json')).body;
+    const toOpenApi = (path: string) => path.replace(/:([A-Za-z_]+)/g, '{$1}');
+    for (const route of orgRoutes) {
+      const operation = doc.paths[toOpenApi(route.path)][route.method];
+      expect({ route: route.path, method: route.method, access: operation['x-required-access'], description: operation.description })
+        .toEqual({ route: route.path, method: route.method, access: route.access, description: expect.stringMatching(/^Requires /) });
+    }
   });
 });
