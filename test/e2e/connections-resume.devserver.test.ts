@@ -3,18 +3,17 @@
 // they should; connections that are not failed are never signalled.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import pino from 'pino';
 import type { WorkflowHandle } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config';
 import { createTemporal, type TemporalHandle } from '../../src/integrations/temporal';
 import { runConnectionsResume } from '../../src/ops/connections-resume';
 import { RESUME_USAGE } from '../../src/ops/resume-connections';
-import { createWorkerRuntime, type WorkerRuntime } from '../../src/worker';
 import { pauseSignal } from '../../workflows';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { createClerkTestKeys, mintClerkToken } from '../helpers/clerk';
 import { testEnv } from '../helpers/env';
-import { eventually, installQuietRuntime, workflowBundle } from '../helpers/temporal';
+import { eventually, installQuietRuntime } from '../helpers/temporal';
+import { startTestWorker, type TestWorker } from '../helpers/worker';
 import { startOpenAIFake, type OpenAIFake, type OpenAIUsageRow } from '../fakes/openai.fake';
 
 const HOUR = 3_600_000;
@@ -30,8 +29,7 @@ let fake: OpenAIFake;
 let appEnv: NodeJS.ProcessEnv;
 let config: Config;
 let api: TestApi;
-let worker: WorkerRuntime;
-let running: Promise<void>;
+let worker: TestWorker;
 let temporal: TemporalHandle;
 const stamp = Date.now();
 const orgA = { clerkId: `org_resume_a_${stamp}`, token: '' };
@@ -44,16 +42,14 @@ beforeAll(async () => {
   appEnv = testEnv({ OPENAI_BASE_URL: fake.baseUrl, BACKFILL_DAYS: '1', RATE_LIMIT_API_PER_MINUTE: '10000' }, clerk);
   config = loadConfig(appEnv);
   api = await startTestApi(config);
-  worker = await createWorkerRuntime(config, { workflowBundle: await workflowBundle(), ensureSchedules: false, logger: pino({ level: 'silent' }) });
-  running = worker.run();
+  worker = await startTestWorker(config);
   temporal = createTemporal(config);
   orgA.token = `Bearer ${mintClerkToken(clerk, { orgId: orgA.clerkId })}`;
   orgB.token = `Bearer ${mintClerkToken(clerk, { orgId: orgB.clerkId })}`;
 }, 120_000);
 
 afterAll(async () => {
-  await worker?.shutdown();
-  await running;
+  await worker?.stop();
   await temporal?.close();
   await api?.close();
   await fake?.close();

@@ -2,15 +2,15 @@
 // time-skipping test server, with the API, Postgres and a provider fake for real.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import pino from 'pino';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type Config } from '../../src/config';
-import { createWorkerRuntime, type WorkerRuntime } from '../../src/worker';
 import { createClerkTestKeys, mintClerkToken } from '../helpers/clerk';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { testEnv } from '../helpers/env';
 import { GOOD_KEYS } from '../helpers/provider-fakes';
-import { eventually, installQuietRuntime, registerSearchAttributes, workflowBundle } from '../helpers/temporal';
+import { eventually, installQuietRuntime } from '../helpers/temporal';
+import { createTimeSkippingEnv, skipUntil } from '../helpers/time-skipping';
+import { startTestWorker, type TestWorker } from '../helpers/worker';
 import { startOpenAIFake, type OpenAIFake, type OpenAIUsageRow } from '../fakes/openai.fake';
 
 const keys = createClerkTestKeys();
@@ -32,8 +32,7 @@ const usage: OpenAIUsageRow[] = Array.from({ length: 24 }, (_, i) => thisHour - 
 
 beforeAll(async () => {
   installQuietRuntime();
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } });
-  await registerSearchAttributes(env.connection);
+  env = await createTimeSkippingEnv();
   fake = await startOpenAIFake({ adminKeys: [GOOD_KEYS.openai], pageSize: 6 });
   fake.setUsage(usage);
   appEnv = testEnv({ OPENAI_BASE_URL: fake.baseUrl, TEMPORAL_ADDRESS: env.address, BACKFILL_DAYS: '1', RATE_LIMIT_API_PER_MINUTE: '10000' }, keys);
@@ -56,31 +55,14 @@ const connect = async () => {
 };
 const eventsOf = async (id: string) => (await get(`/api/v1/telemetry/events?connectionId=${id}&limit=500`)).body.data as any[];
 
-async function inProcessWorker(): Promise<{ runtime: WorkerRuntime; running: Promise<void> }> {
-  const runtime = await createWorkerRuntime(config, { workflowBundle: await workflowBundle(), ensureSchedules: false, logger: pino({ level: 'silent' }) });
-  return { runtime, running: runtime.run() };
-}
-
-/** Advances workflow time in steps until `check` passes (timers, retry back-off and heartbeat timeouts fire). */
-async function skipUntil<T>(step: string, check: () => Promise<T>, maxSteps = 40): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await check();
-    } catch (err) {
-      if (i >= maxSteps) throw err;
-      await env.sleep(step);
-    }
-  }
-}
-
 describe('five strikes with real activities', () => {
   it('marks the connection failed after five polls that fail after their retries, and the API says why', async () => {
-    const { runtime, running } = await inProcessWorker();
+    const worker = await startTestWorker(config);
     try {
       fake.reset();
       fake.failNext(1000, { status: 503, message: 'The server is overloaded' }, { pathPrefix: USAGE_PATH, match: (r) => r.query.get('limit') !== '1' });
       const id = await connect();
-      const failed = await skipUntil('20 minutes', async () => {
+      const failed = await skipUntil(env, '20 minutes', async () => {
         const res = await get(`/api/v1/connections/${id}`);
         expect(res.body.status).toBe('failed');
         return res.body;
@@ -96,8 +78,7 @@ describe('five strikes with real activities', () => {
       await api.http.delete(`/api/v1/connections/${id}`).set('Authorization', token);
     } finally {
       fake.reset();
-      await runtime.shutdown();
-      await running;
+      await worker.stop();
     }
   });
 });
@@ -115,7 +96,7 @@ describe('a worker killed mid-poll', () => {
     child.stdout!.on('data', (c) => { childOutput += c; });
     child.stderr!.on('data', (c) => { childOutput += c; });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    let second: { runtime: WorkerRuntime; running: Promise<void> } | undefined;
+    let second: TestWorker | undefined;
     try {
       await eventually(() => expect(childOutput).toContain('worker ready'), { timeoutMs: 90_000 });
       const id = await connect();
@@ -125,8 +106,8 @@ describe('a worker killed mid-poll', () => {
       child.kill('SIGKILL');
       await exited;
 
-      second = await inProcessWorker();
-      const events = await skipUntil('1 minute', async () => {
+      second = await startTestWorker(config);
+      const events = await skipUntil(env, '1 minute', async () => {
         const res = await get(`/api/v1/connections/${id}`);
         expect(res.body.lastSuccessAt).not.toBeNull();
         return eventsOf(id);
@@ -139,7 +120,7 @@ describe('a worker killed mid-poll', () => {
       expect(totals.tokens.output).toBe(String(usage.reduce((a, r) => a + Number(r.output_tokens), 0)));
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
-      if (second) { await second.runtime.shutdown(); await second.running; }
+      await second?.stop();
     }
   }, 240_000);
 });
