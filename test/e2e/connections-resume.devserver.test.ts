@@ -37,7 +37,9 @@ const orgB = { clerkId: `org_resume_b_${stamp}`, token: '' };
 
 beforeAll(async () => {
   installQuietRuntime();
-  fake = await startOpenAIFake({ adminKeys: KEYS });
+  // Each key belongs to its own OpenAI organization: one provider account is connected only once.
+  const keyOrganizations = Object.fromEntries(KEYS.map((key, i) => [key, { id: `org-Resume${i}`, name: `resume-${i}`, title: `Resume ${i}` }]));
+  fake = await startOpenAIFake({ adminKeys: KEYS, keyOrganizations });
   fake.setUsage(usage);
   appEnv = testEnv({ OPENAI_BASE_URL: fake.baseUrl, BACKFILL_DAYS: '1', RATE_LIMIT_API_PER_MINUTE: '10000' }, clerk);
   config = loadConfig(appEnv);
