@@ -3,9 +3,10 @@ import type { Server } from 'node:http';
 import { loadConfig, type Config } from './config';
 import { createApp } from './http/app';
 import { buildAppDeps } from './http/build-deps';
+import { startMetricsServer } from './metrics/metrics-server';
 import { runMain } from './run-main';
 
-export interface RunningApi { server: Server; url: string; stop(): Promise<void> }
+export interface RunningApi { server: Server; url: string; metricsUrl: string; stop(): Promise<void> }
 
 export async function startApi(config: Config): Promise<RunningApi> {
   const { deps, close } = await buildAppDeps(config);
@@ -16,13 +17,21 @@ export async function startApi(config: Config): Promise<RunningApi> {
   });
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   deps.logger.info({ url }, 'API listening');
+  // Not on the API's port: scrapes stay on loopback (or the network METRICS_HOST names).
+  const metrics = await startMetricsServer({ registry: deps.metrics, host: config.metrics.host, port: config.metrics.apiPort, logger: deps.logger }).catch(async (err: unknown) => {
+    await new Promise((resolve) => server.close(resolve));
+    await close();
+    throw err;
+  });
   return {
     server,
     url,
+    metricsUrl: metrics.url,
     stop: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      await metrics.close();
       await close();
     },
   };

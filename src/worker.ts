@@ -9,6 +9,7 @@ import { createSecretStore, ProviderKeyStore } from './integrations/secrets';
 import { ensureConnectionRepairSchedule, ensureReconciliationSchedule } from './integrations/schedules';
 import { createTemporal } from './integrations/temporal';
 import { createLogger } from './logger';
+import { startWorkerMetrics } from './metrics/worker-metrics';
 import { runMain } from './run-main';
 import { ConnectionWorkflows } from './services/connections/connection-workflows';
 import { FactorSetRepository } from './services/telemetry/factor-sets';
@@ -38,6 +39,7 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
   // The worker's own client (schedules, and activities that start workflows), closed when the worker stops.
   const temporal = createTemporal(config);
   const closeClients = async () => {
+    await metrics.close();
     await temporal.close();
     if (dataSource.isInitialized) await dataSource.destroy();
   };
@@ -51,6 +53,8 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
     workflows: new ConnectionWorkflows(temporal),
     ...options.overrides,
   };
+  // Poll, strike, ingest and provider counters live in this process: served on its own loopback port.
+  const metrics = await startWorkerMetrics({ host: config.metrics.host, port: config.metrics.workerPort, logger }, deps);
 
   let connection: NativeConnection | undefined;
   let worker: Worker;
@@ -64,7 +68,10 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createActivities(deps),
+      activities: metrics.instrument(createActivities(deps)),
+      // On SIGTERM, polls in flight get this long to finish; then they are cancelled (nothing more is ingested)
+      // and another worker retries them, all before the container's stop timeout ends in SIGKILL.
+      shutdownGraceTime: `${config.worker.shutdownGraceSeconds}s`,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     });
   } catch (err) {

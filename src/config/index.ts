@@ -4,6 +4,8 @@ import { commaList, httpUrl, parseEnv, port } from './env';
 
 export { ConfigError } from './env';
 
+const metricsPort = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
 const Schema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -25,6 +27,11 @@ const Schema = z
     RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     RATE_LIMIT_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
     RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('carbonplan:rl:'),
+    // Prometheus endpoints on their own ports, loopback by default: never reachable through the API's port.
+    // 0 picks a free port (tests, several workers on one host).
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    METRICS_PORT: metricsPort(9464),
+    WORKER_METRICS_PORT: metricsPort(9465),
     // With or without the API version (the SDKs' https://api.openai.com/v1 works too): the connectors normalise it.
     OPENAI_BASE_URL: httpUrl.default('https://api.openai.com'),
     ANTHROPIC_BASE_URL: httpUrl.default('https://api.anthropic.com'),
@@ -76,6 +83,8 @@ export interface Config {
   aws: { region: string; endpoint?: string; s3Bucket: string };
   secrets: { backend: 'aws' | 'local'; prefix: string; localDir: string; masterKey?: Buffer };
   polling: { backfillDays: number };
+  /** Prometheus scrape endpoints: the API's and the worker's, each on its own port of `host` (0: a free port). */
+  metrics: { host: string; apiPort: number; workerPort: number };
   /** How long a stopping worker lets in-flight activities finish before cancelling them (below the container's stop timeout). */
   worker: { shutdownGraceSeconds: number };
 }
@@ -100,5 +109,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secrets: { backend: e.SECRETS_BACKEND, prefix: e.SECRETS_PREFIX, localDir: e.SECRETS_LOCAL_DIR, masterKey: e.SECRETS_MASTER_KEY ? Buffer.from(e.SECRETS_MASTER_KEY, 'base64') : undefined },
     polling: { backfillDays: e.BACKFILL_DAYS },
     worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },
+    metrics: { host: e.METRICS_HOST, apiPort: e.METRICS_PORT, workerPort: e.WORKER_METRICS_PORT },
   };
 }

@@ -41,6 +41,7 @@ function banner(s: RunningStack, demo?: DemoOutcome): string {
     `  Docs         ${s.apiUrl}/docs`,
     `  OpenAPI      ${s.apiUrl}/openapi.json`,
     `  Temporal UI  ${temporal}`,
+    `  Metrics      ${s.metricsUrls.api} (API), ${s.metricsUrls.worker} (worker)`,
     `  PostgreSQL   ${database}`,
     `  Data         ${s.dataDir}`,
     `  API key      ${s.apiKey}  (organization "Local organization", kept in ${path.join(s.dataDir, 'launcher-api-key')})`,

@@ -20,6 +20,13 @@ export interface RunningStack {
   temporal: { uiUrl?: string; address: string; isExternal: boolean };
   database: { url?: string; isExternal: boolean };
   dataDir: string;
+  /** Prometheus endpoints of the API and of the worker (loopback by default). */
+  metricsUrls: { api: string; worker: string };
+}
+
+/** A metrics port already taken is a launcher error naming the variable, like the API's own port. */
+function metricsPortInUse(err: NodeJS.ErrnoException & { port?: number }, port: number, variable: string): Error {
+  return err.code === 'EADDRINUSE' && err.port === port ? new LauncherError(`port ${port} (metrics) is already in use; set ${variable} to another port`) : err;
 }
 
 async function startDatabase(dev: DevConfig, dataDir: string, log: (l: string) => void): Promise<{ url: string; component?: Component }> {
@@ -83,7 +90,7 @@ export async function startStack(dev: DevConfig, dataDir: string, stack: Compone
   // The launcher owns Ctrl-C: without this the SDK would shut the worker down on its own, out of order.
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   log('starting the worker (bundles the workflows)…');
-  const worker = await createWorkerRuntime(config);
+  const worker = await createWorkerRuntime(config).catch((err: NodeJS.ErrnoException) => { throw metricsPortInUse(err, config.metrics.workerPort, 'WORKER_METRICS_PORT'); });
   const running = worker.run();
   running.then(
     () => { if (!stack.isStopping) stack.reportUnexpectedExit('worker', 'it stopped'); },
@@ -94,6 +101,7 @@ export async function startStack(dev: DevConfig, dataDir: string, stack: Compone
 
   log('starting the API…');
   const api = await startApi(config).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE' && (err as { port?: number }).port === config.metrics.apiPort) throw metricsPortInUse(err, config.metrics.apiPort, 'METRICS_PORT');
     throw err.code === 'EADDRINUSE' ? new LauncherError(`port ${config.port} (API) is already in use; set PORT to another port`) : err;
   });
   stack.add({ name: 'API', stop: () => api.stop() });
@@ -104,5 +112,6 @@ export async function startStack(dev: DevConfig, dataDir: string, stack: Compone
     temporal: { address: temporal.value.address, uiUrl: temporal.value.uiUrl, isExternal: Boolean(dev.external.temporalAddress) },
     database: { url: dev.external.databaseUrl ? undefined : database.value.url, isExternal: Boolean(dev.external.databaseUrl) },
     dataDir,
+    metricsUrls: { api: api.metricsUrl, worker: `http://${config.metrics.host}:${config.metrics.workerPort}/metrics` },
   };
 }

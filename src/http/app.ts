@@ -2,6 +2,7 @@ import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { AppError } from '../errors';
+import { rateLimitRejections } from '../metrics/api-metrics';
 import type { AppDeps } from './deps';
 import { docsRouter } from './docs';
 import { authenticate } from './middleware/authenticate';
@@ -57,10 +58,10 @@ export function createApp(deps: AppDeps, routes: RouteSpec[] = ROUTES): Express 
   const openApi = buildOpenApiDocument(routes, config.publicBaseUrl);
   app.get('/openapi.json', (_req, res) => { res.json(openApi); });
   app.use(docsRouter());
-  app.get('/metrics', async (_req, res) => { res.type(deps.metrics.contentType).send(await deps.metrics.metrics()); });
 
-  app.use('/api/v1', authenticate(config, deps.services), createLimiter({ name: 'api', perMinute: config.http.apiRatePerMinute, key: byOrganization, store: deps.rateLimitStores?.api }));
-  app.use('/public', createLimiter({ name: 'public', perMinute: config.http.publicRatePerMinute, key: byClientIp, store: deps.rateLimitStores?.public }));
+  const rejections = rateLimitRejections(deps.metrics);
+  app.use('/api/v1', authenticate(config, deps.services), createLimiter({ name: 'api', perMinute: config.http.apiRatePerMinute, key: byOrganization, store: deps.rateLimitStores?.api, rejections }));
+  app.use('/public', createLimiter({ name: 'public', perMinute: config.http.publicRatePerMinute, key: byClientIp, store: deps.rateLimitStores?.public, rejections }));
   for (const route of routes) mountRoute(app, route, deps);
 
   app.use(notFoundHandler);

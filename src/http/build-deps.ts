@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { createDataSource } from '../db/data-source';
 import { createTemporal } from '../integrations/temporal';
 import { createLogger } from '../logger';
+import { registerConnectionGauge } from '../metrics/api-metrics';
 import { createServices } from '../services';
 import type { AppDeps } from './deps';
 import { createMetricsRegistry } from './middleware/metrics';
@@ -15,8 +16,10 @@ export async function buildAppDeps(config: Config, options: { logger?: Logger } 
   const temporal = createTemporal(config);
   const services = createServices({ dataSource, temporal, config, logger });
   const rateLimitStores = createRateLimitStores({ redisUrl: config.http.rateLimitRedisUrl, prefix: config.http.rateLimitRedisPrefix, logger });
+  const metrics = createMetricsRegistry();
+  registerConnectionGauge(metrics, dataSource, logger);
   const deps: AppDeps = {
-    config, logger, dataSource, services, metrics: createMetricsRegistry(), rateLimitStores,
+    config, logger, dataSource, services, metrics, rateLimitStores,
     healthChecks: { database: async () => { await dataSource.query('SELECT 1'); }, temporal: temporal.check },
   };
   return {

@@ -18,6 +18,9 @@ export function testEnv(overrides: Record<string, string | undefined> = {}, cler
     SECRETS_BACKEND: 'local',
     SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
     SECRETS_LOCAL_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'carbonplan-secrets-')),
+    // Free ports: several test files start workers (and APIs) at once.
+    METRICS_PORT: '0',
+    WORKER_METRICS_PORT: '0',
     ...(clerk
       ? { CLERK_PUBLISHABLE_KEY: TEST_PUBLISHABLE_KEY, CLERK_SECRET_KEY: 'sk_test_dummy', CLERK_JWT_KEY: clerk.publicKeyPem, CLERK_AUTHORIZED_PARTIES: TEST_AUTHORIZED_PARTY }
       : {}),

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import type { Counter } from 'prom-client';
 import { AppError } from '../../errors';
 import { sendError } from './error-handler';
 
@@ -9,6 +10,8 @@ export interface LimiterOptions {
   key: (req: Request) => string;
   /** A shared store (e.g. Redis) for several API instances; the default memory store is per process. */
   store?: Store;
+  /** Incremented with the limiter's name on every 429. */
+  rejections?: Counter<'limiter'>;
 }
 
 /** Fixed one-minute window, draft-8 `RateLimit` headers, `Retry-After` and our error body on 429. */
@@ -24,6 +27,7 @@ export function createLimiter(options: LimiterOptions) {
     // With a shared store: an unreachable Redis lets requests through rather than failing them (see rate-limit-stores.ts).
     passOnStoreError: true,
     handler: (req, res) => {
+      options.rejections?.inc({ limiter: options.name });
       sendError(req, res, new AppError('RATE_LIMITED', `rate limit of ${options.perMinute} requests per minute exceeded; retry after the time in the Retry-After header`));
     },
   });

@@ -106,10 +106,9 @@ describe('documentation and metrics', () => {
     expect((await api.http.get('/docs/init.js')).text).toContain('/openapi.json');
   });
 
-  it('exposes Prometheus metrics including HTTP latency by route', async () => {
+  it('records HTTP latency by route for the metrics port (never served on the API port)', async () => {
     await api.http.get('/health');
-    const res = await api.http.get('/metrics');
-    expect(res.status).toBe(200);
-    expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\}/);
+    expect((await api.http.get('/metrics')).status).toBe(404);
+    expect(await api.deps.metrics.metrics()).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\}/);
   });
 });
