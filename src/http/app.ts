@@ -46,6 +46,12 @@ export function createApp(deps: AppDeps, routes: RouteSpec[] = ROUTES): Express 
   app.use(httpMetrics(deps.metrics));
   app.use(helmet());
   app.use(cors({ origin: config.http.corsOrigins, exposedHeaders: ['x-request-id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'] }));
+  // Routes exempt from the per-IP limit mount here, above it: the Stripe webhook (every customer's events come
+  // from Stripe's few addresses) checks its signature before any other work instead.
+  const rejections = rateLimitRejections(deps.metrics);
+  // Per IP, before the body is parsed and before any token is looked at: /health, /openapi.json, /docs,
+  // /public and unknown paths count every request; /api/v1 counts those that end unauthenticated.
+  app.use(createLimiter({ name: 'ip', perMinute: config.http.publicRatePerMinute, key: byClientIp, store: deps.rateLimitStores?.public, isUnauthenticatedOnly: true, rejections }));
   app.use(express.json({ limit: BODY_LIMIT }));
   // Write endpoints take JSON only; anything else with a body is a client mistake, not a 500.
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -59,9 +65,7 @@ export function createApp(deps: AppDeps, routes: RouteSpec[] = ROUTES): Express 
   app.get('/openapi.json', (_req, res) => { res.json(openApi); });
   app.use(docsRouter());
 
-  const rejections = rateLimitRejections(deps.metrics);
   app.use('/api/v1', authenticate(config, deps.services), createLimiter({ name: 'api', perMinute: config.http.apiRatePerMinute, key: byOrganization, store: deps.rateLimitStores?.api, rejections }));
-  app.use('/public', createLimiter({ name: 'public', perMinute: config.http.publicRatePerMinute, key: byClientIp, store: deps.rateLimitStores?.public, rejections }));
   for (const route of routes) mountRoute(app, route, deps);
 
   app.use(notFoundHandler);

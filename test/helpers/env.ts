@@ -21,6 +21,9 @@ export function testEnv(overrides: Record<string, string | undefined> = {}, cler
     // Free ports: several test files start workers (and APIs) at once.
     METRICS_PORT: '0',
     WORKER_METRICS_PORT: '0',
+    // Every test request comes from 127.0.0.1, and many are unauthenticated on purpose: tests of the per-IP
+    // limit set their own.
+    RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
     ...(clerk
       ? { CLERK_PUBLISHABLE_KEY: TEST_PUBLISHABLE_KEY, CLERK_SECRET_KEY: 'sk_test_dummy', CLERK_JWT_KEY: clerk.publicKeyPem, CLERK_AUTHORIZED_PARTIES: TEST_AUTHORIZED_PARTY }
       : {}),

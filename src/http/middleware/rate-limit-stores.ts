@@ -2,6 +2,8 @@ import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'exp
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
 
+const DECREMENT_IF_PRESENT = `if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end return 0`;
+
 /**
  * A fixed-window counter in Redis: one MULTI creates the key with the window's expiry if it is new, increments
  * it and reads the time left, so every API instance counts against the same window.
@@ -44,9 +46,10 @@ class RedisWindowStore implements Store {
     return hits === null ? undefined : { totalHits: Number(hits), resetTime: new Date(Date.now() + Math.max(ttl, 0)) };
   }
 
+  /** Gives a hit back within its window only: a bare DECR after the key expired would leave a key without expiry. */
   async decrement(key: string): Promise<void> {
     if (this.isDown()) return;
-    await this.redis.decr(this.prefix + key);
+    await this.redis.eval(DECREMENT_IF_PRESENT, 1, this.prefix + key);
   }
 
   async resetKey(key: string): Promise<void> {
