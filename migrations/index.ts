@@ -6,6 +6,7 @@ import { BucketStartIdentity1764000000004 } from './1764000000004-bucket-start-i
 import { ExactEmissions1764000000005 } from './1764000000005-exact-emissions';
 import { ConnectionAccounts1764000000006 } from './1764000000006-connection-accounts';
 import { ApiKeyExpiry1764000000007 } from './1764000000007-api-key-expiry';
+import { IdempotencyKeys1764000000008 } from './1764000000008-idempotency-keys';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ExactEmissions1764000000005,
   ConnectionAccounts1764000000006,
   ApiKeyExpiry1764000000007,
+  IdempotencyKeys1764000000008,
 ];
