@@ -1,15 +1,16 @@
 import { z } from 'zod';
-import { IsoDateTime, Uuid, page } from './common';
+import { IsoDateTime, Uuid, page, plainText } from './common';
 import { Provider } from './usage';
 
 export const ConnectionStatus = z.enum(['active', 'paused', 'failed', 'deleted']);
 
-const ApiKeyInput = z.string().trim().min(8, 'must be at least 8 characters').max(512).regex(/^\S+$/, 'must not contain whitespace');
+// Provider keys are printable ASCII; anything else cannot travel in an HTTP header to the provider.
+const ApiKeyInput = z.string().trim().min(8, 'must be at least 8 characters').max(512).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without whitespace');
 
 export const CreateConnectionRequest = z.object({
   provider: Provider,
   apiKey: ApiKeyInput.describe('an admin (OpenAI, Anthropic) or management (OpenRouter) key; validated with the provider, stored in the secret store, never returned'),
-  name: z.string().trim().min(1).max(80).optional(),
+  name: plainText().min(1).max(80).optional(),
   projectId: Uuid.optional().describe('defaults to the organization\'s default project'),
 }).strict();
 export type CreateConnectionRequest = z.infer<typeof CreateConnectionRequest>;

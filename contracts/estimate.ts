@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Tier } from './emissions';
+import { plainText } from './common';
 import { Provider } from './usage';
 
 /** Ten billion tokens in one estimate is far beyond any real request; larger values are input mistakes. */
@@ -12,7 +13,7 @@ export const Bounds = z.object({ central: Decimal, low: Decimal, high: Decimal }
 export type Bounds = z.infer<typeof Bounds>;
 
 export const EstimateRequest = z.object({
-  model: z.string().trim().min(1, 'must not be empty').max(200),
+  model: plainText().min(1, 'must not be empty').max(200),
   provider: Provider.optional().describe('selects the data-centre PUE; the default PUE when omitted'),
   inputTokens: tokens('inputTokens').describe('every prompt token, including cachedTokens and cacheWriteTokens'),
   outputTokens: tokens('outputTokens').describe('every generated token, including reasoningTokens'),

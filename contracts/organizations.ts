@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime, Uuid, page } from './common';
+import { IsoDateTime, IsoInstant, Uuid, page, plainText } from './common';
 
 export const Plan = z.enum(['free', 'pro', 'enterprise']);
 export type Plan = z.infer<typeof Plan>;
@@ -32,9 +32,9 @@ export const ApiKey = z.object({
 export type ApiKey = z.infer<typeof ApiKey>;
 
 export const CreateApiKeyRequest = z.object({
-  name: z.string().trim().min(1).max(80),
+  name: plainText().min(1).max(80),
   environment: z.enum(['live', 'test']).default('live'),
-  expiresAt: IsoDateTime.optional().describe('when the key stops working; must be in the future. Omit for a key that never expires'),
+  expiresAt: IsoInstant.optional().describe('when the key stops working; must be in the future. Omit for a key that never expires'),
 }).strict();
 export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
 

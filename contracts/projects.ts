@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { IsoDateTime, Uuid, page } from './common';
+import { IsoDateTime, Uuid, page, plainText } from './common';
 
-const ProjectName = z.string().trim().min(1, 'must not be empty').max(80);
+const ProjectName = plainText().min(1, 'must not be empty').max(80);
 
 export const ProjectSlug = z.string()
   .min(1)

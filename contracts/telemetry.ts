@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Uuid } from './common';
+import { Cursor, MAX_DATE, MIN_DATE, Uuid, exactText, isWithinDateRange } from './common';
 import { Tier } from './emissions';
 import { Bounds, Decimal } from './estimate';
 import { Provider } from './usage';
@@ -9,7 +9,8 @@ export const DEFAULT_RANGE_DAYS = 30;
 
 /** A calendar date, `YYYY-MM-DD`, UTC. */
 export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a calendar date');
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a calendar date')
+  .refine((s) => isWithinDateRange(Date.parse(`${s}T00:00:00Z`)), `must be between ${MIN_DATE} and ${MAX_DATE}`);
 
 /** Counts that can exceed 2^53 over a year are decimal strings. */
 export const Count = z.string().regex(/^-?\d+$/).describe('an integer as a string (may exceed 2^53)');
@@ -21,7 +22,7 @@ export const TelemetryFilters = z.object({
   projectId: Uuid.optional(),
   connectionId: Uuid.optional(),
   provider: Provider.optional(),
-  model: z.string().min(1).max(200).optional(),
+  model: exactText().min(1).max(200).optional(),
 }).strict();
 export type TelemetryFilters = z.infer<typeof TelemetryFilters>;
 
@@ -59,7 +60,7 @@ export type ModelUsageList = z.infer<typeof ModelUsageList>;
 
 export const EventsQuery = TelemetryFilters.extend({
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(200).optional(),
+  cursor: Cursor.optional(),
 }).strict();
 export type EventsQuery = z.infer<typeof EventsQuery>;
 

@@ -1,3 +1,4 @@
+import { Uuid, isWithinDateRange } from '../../contracts/common';
 import { AppError } from '../errors';
 
 /**
@@ -16,14 +17,27 @@ export function encodeCursor(k: Keyset): string {
   return Buffer.from(`${k.createdAt.toISOString()}|${k.id}`).toString('base64url');
 }
 
+const invalidCursor = () => new AppError('VALIDATION_FAILED', 'query.cursor: not a cursor returned by this endpoint', { field: 'query.cursor' });
+
+/**
+ * Splits a cursor into the instant and id this API encoded, or throws a 400. The instant must be exactly what
+ * `Date#toISOString` writes (Postgres reads other forms differently, or not at all: `1`, year 0, `+275760`).
+ */
+export function decodeCursorParts(cursor: string, isId: (id: string) => boolean): { at: Date; id: string } {
+  const parts = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (parts.length !== 2) throw invalidCursor();
+  const [at, id] = parts as [string, string];
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(at) ? Date.parse(at) : NaN;
+  if (!isWithinDateRange(ms) || new Date(ms).toISOString() !== at || !isId(id)) throw invalidCursor();
+  return { at: new Date(ms), id };
+}
+
+const isUuid = (id: string) => Uuid.safeParse(id).success;
+
 export function decodeCursor(cursor: string | undefined): Keyset | undefined {
   if (!cursor) return undefined;
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw new AppError('VALIDATION_FAILED', 'query.cursor: not a cursor returned by this endpoint', { field: 'query.cursor' });
-  }
-  return { createdAt, id };
+  const { at, id } = decodeCursorParts(cursor, isUuid);
+  return { createdAt: at, id };
 }
 
 /** Given limit+1 rows, returns the page and the cursor of the next one. */

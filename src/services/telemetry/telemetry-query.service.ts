@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { ModelUsageList, TelemetryFilters, TelemetrySummary, UsageEvent, UsageEventPage } from '../../../contracts/telemetry';
 import type { Provider } from '../../../contracts/usage';
-import { AppError } from '../../errors';
+import { decodeCursorParts } from '../pagination';
 import type { FactorSetRepository } from './factor-sets';
 import { daysOf, resolveFilters, whereClause, type ResolvedFilters } from './telemetry-filters';
 import { ratio, SUM_COLUMNS, TotalsAccumulator, trimDecimal } from './totals';
@@ -24,13 +24,13 @@ export function toUsageEvent(r: Row): UsageEvent {
   };
 }
 
+/** usage_events.id is a bigint: a longer id is not one this endpoint handed out (and Postgres would refuse it). */
+const isEventId = (id: string) => /^[1-9]\d{0,18}$/.test(id) && BigInt(id) <= 9_223_372_036_854_775_807n;
+
 function decodeEventCursor(cursor: string | undefined): { at: string; id: string } | undefined {
   if (!cursor) return undefined;
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^\d+$/.test(id)) {
-    throw new AppError('VALIDATION_FAILED', 'query.cursor: not a cursor returned by this endpoint', { field: 'query.cursor' });
-  }
-  return { at, id };
+  const { at, id } = decodeCursorParts(cursor, isEventId);
+  return { at: at.toISOString(), id };
 }
 const encodeEventCursor = (r: Row) => Buffer.from(`${r.bucket_start.toISOString()}|${r.id}`).toString('base64url');
 
