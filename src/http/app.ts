@@ -8,6 +8,7 @@ import { docsRouter } from './docs';
 import { authenticate } from './middleware/authenticate';
 import { requireAccess } from './middleware/authorize';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { idempotentWrites, takesIdempotencyKey } from './middleware/idempotency';
 import { holdInFlight, httpMetrics } from './middleware/metrics';
 import { byClientIp, byOrganization, createLimiter } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
@@ -20,6 +21,7 @@ const BODY_LIMIT = '1mb';
 function mountRoute(app: Express, route: RouteSpec, deps: AppDeps): void {
   if ((route.auth === 'organization') !== route.path.startsWith('/api/v1/')) throw new Error(`route ${route.path}: organization routes live under /api/v1`);
   if (route.auth === 'organization') app[route.method](route.path, requireAccess(route.path, route.access));
+  if (takesIdempotencyKey(route)) app.post(route.path, idempotentWrites(deps, route.path));
   app[route.method](route.path, async (req: Request, res: Response) => {
     const release = holdInFlight(res);
     try {

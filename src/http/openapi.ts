@@ -1,12 +1,15 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { ErrorBody } from '../../contracts/errors';
+import { IdempotencyHeaders } from '../../contracts/idempotency';
 import { ACCESS_DESCRIPTIONS } from './middleware/authorize';
+import { takesIdempotencyKey } from './middleware/idempotency';
 import type { RouteSpec } from './route';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (the error names the field)', 401: 'Missing, invalid, expired or revoked credentials',
   403: 'No active organization, the caller\'s role does not allow this (FORBIDDEN, naming the role needed), or the plan does not include this', 404: 'Not found (or belongs to another organization)',
-  409: 'Conflicts with the current state', 413: 'Body larger than 1 MB', 422: 'The provider rejected the key',
+  409: 'Conflicts with the current state, or a request with this Idempotency-Key is still running (IDEMPOTENCY_KEY_IN_USE)', 413: 'Body larger than 1 MB',
+  422: 'The provider rejected the key, or this Idempotency-Key was used with a different request (IDEMPOTENCY_KEY_REUSED)',
   429: 'Rate limited: see Retry-After', 502: 'The provider could not be reached', 503: 'A dependency is down',
 };
 
@@ -20,7 +23,8 @@ export function buildOpenApiDocument(routes: RouteSpec[], serverUrl?: string): o
   });
   const errorContent = { 'application/json': { schema: ErrorBody } };
   for (const route of routes) {
-    const statuses = new Set([400, ...(route.auth === 'organization' ? [401, 403, 429] : []), ...(route.errors ?? [])]);
+    const isIdempotent = takesIdempotencyKey(route);
+    const statuses = new Set([400, ...(route.auth === 'organization' ? [401, 403, 429] : []), ...(isIdempotent ? [409, 422] : []), ...(route.errors ?? [])]);
     registry.registerPath({
       method: route.method,
       path: toOpenApiPath(route.path),
@@ -32,6 +36,7 @@ export function buildOpenApiDocument(routes: RouteSpec[], serverUrl?: string): o
       request: {
         params: route.params as never,
         query: route.query as never,
+        headers: isIdempotent ? IdempotencyHeaders : undefined,
         body: route.body ? { content: { 'application/json': { schema: route.body } } } : undefined,
       },
       responses: {
