@@ -16,7 +16,7 @@ export async function withScratchDatabase<T>(name: string, run: (ds: DataSource,
   await admin.query(`CREATE DATABASE ${db}`);
   const url = new URL(adminUrl);
   url.pathname = `/${db}`;
-  const ds = await createDataSource({ url: url.toString(), poolSize: 4, applicationName: `bench-${name}` }).initialize();
+  const ds = await createDataSource({ url: url.toString(), poolSize: 4, applicationName: `bench-${name}`, statementTimeoutMs: 0 }).initialize();
   try {
     await migrateUp(ds);
     return await run(ds, url.toString());

@@ -34,7 +34,7 @@ export interface WorkerRuntimeOptions {
 
 export async function createWorkerRuntime(config: Config, options: WorkerRuntimeOptions = {}): Promise<WorkerRuntime> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'worker' });
-  const dataSource = await createDataSource({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'carbonplan-worker' }).initialize();
+  const dataSource = await createDataSource({ ...config.database, applicationName: 'carbonplan-worker' }).initialize();
   const secrets = createSecretStore({ ...config.secrets, region: config.aws.region, endpoint: config.aws.endpoint });
   // The worker's own client (schedules, and activities that start workflows), closed when the worker stops.
   const temporal = createTemporal(config);

@@ -14,6 +14,11 @@ const Schema = z
     PUBLIC_BASE_URL: httpUrl.optional(),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    // A Postgres that accepts TCP but never answers, a runaway query or a transaction left open must not hold a
+    // request (or a pool connection) for ever. 0 disables the statement and idle-in-transaction limits.
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
     TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('carbonplan'),
@@ -27,6 +32,8 @@ const Schema = z
     RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     RATE_LIMIT_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
     RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('carbonplan:rl:'),
+    // A silent Redis must cost a request no more than this before the limiter lets it through uncounted.
+    RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(5_000).default(150),
     // Prometheus endpoints on their own ports, loopback by default: never reachable through the API's port.
     // 0 picks a free port (tests, several workers on one host).
     METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -49,6 +56,10 @@ const Schema = z
     SECRETS_MASTER_KEY: z.string().optional(),
     BACKFILL_DAYS: z.coerce.number().int().min(0).max(90).default(30),
     WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
+    API_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+    // Above the idle timeout of the load balancer in front (AWS ALB: 60 s), so the balancer, not the API, closes
+    // idle connections: otherwise it may send a request on a socket the API is closing (a 502).
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(65_000),
   })
   .superRefine((env, ctx) => {
     const clerkSet = [env.CLERK_PUBLISHABLE_KEY, env.CLERK_SECRET_KEY, env.CLERK_JWT_KEY].filter(Boolean).length;
@@ -56,6 +67,9 @@ const Schema = z
       for (const name of ['CLERK_PUBLISHABLE_KEY', 'CLERK_SECRET_KEY', 'CLERK_JWT_KEY'] as const) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when Clerk is configured (set all three, or none to accept API keys only)' });
       }
+    }
+    if (env.NODE_ENV === 'production' && env.CLERK_JWT_KEY && env.CLERK_AUTHORIZED_PARTIES.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['CLERK_AUTHORIZED_PARTIES'], message: 'required with Clerk when NODE_ENV=production: the dashboard origins allowed in a session token\'s azp claim (a token minted for another site must not be accepted)' });
     }
     if (env.CLERK_JWT_KEY) {
       const problem = checkClerkJwtKey(env.CLERK_JWT_KEY);
@@ -74,10 +88,11 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   port: number;
   publicBaseUrl?: string;
-  database: { url: string; poolSize: number };
+  /** Timeouts in ms; 0 disables the statement or idle-in-transaction limit (migrations and bulk jobs may need that). */
+  database: { url: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
   temporal: { address: string; namespace: string; taskQueue: string };
   clerk?: { publishableKey: string; secretKey: string; jwtKey: string; authorizedParties: string[] };
-  http: { corsOrigins: string[]; trustProxyHops: number; apiRatePerMinute: number; publicRatePerMinute: number; rateLimitRedisUrl?: string; rateLimitRedisPrefix: string };
+  http: { corsOrigins: string[]; trustProxyHops: number; apiRatePerMinute: number; publicRatePerMinute: number; rateLimitRedisUrl?: string; rateLimitRedisPrefix: string; rateLimitRedisTimeoutMs: number; keepAliveTimeoutMs: number };
   providers: { openaiBaseUrl: string; anthropicBaseUrl: string; openrouterBaseUrl: string; timeoutMs: number };
   stripe: { secretKey?: string; webhookSecret?: string; apiBaseUrl?: string };
   aws: { region: string; endpoint?: string; s3Bucket: string };
@@ -87,6 +102,8 @@ export interface Config {
   metrics: { host: string; apiPort: number; workerPort: number };
   /** How long a stopping worker lets in-flight activities finish before cancelling them (below the container's stop timeout). */
   worker: { shutdownGraceSeconds: number };
+  /** How long a stopping API lets in-flight requests finish before closing their connections. */
+  api: { shutdownGraceSeconds: number };
 }
 
 /** Parses every setting once; throws ConfigError naming each bad variable. */
@@ -97,18 +114,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     port: e.PORT,
     publicBaseUrl: e.PUBLIC_BASE_URL,
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    database: {
+      url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     clerk: e.CLERK_JWT_KEY
       ? { publishableKey: e.CLERK_PUBLISHABLE_KEY!, secretKey: e.CLERK_SECRET_KEY!, jwtKey: e.CLERK_JWT_KEY.replace(/\\n/g, '\n'), authorizedParties: e.CLERK_AUTHORIZED_PARTIES }
       : undefined,
-    http: { corsOrigins: e.CORS_ORIGINS, trustProxyHops: e.TRUST_PROXY_HOPS, apiRatePerMinute: e.RATE_LIMIT_API_PER_MINUTE, publicRatePerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE, rateLimitRedisUrl: e.RATE_LIMIT_REDIS_URL, rateLimitRedisPrefix: e.RATE_LIMIT_REDIS_PREFIX },
+    http: { corsOrigins: e.CORS_ORIGINS, trustProxyHops: e.TRUST_PROXY_HOPS, apiRatePerMinute: e.RATE_LIMIT_API_PER_MINUTE, publicRatePerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE, rateLimitRedisUrl: e.RATE_LIMIT_REDIS_URL, rateLimitRedisPrefix: e.RATE_LIMIT_REDIS_PREFIX, rateLimitRedisTimeoutMs: e.RATE_LIMIT_REDIS_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     providers: { openaiBaseUrl: e.OPENAI_BASE_URL, anthropicBaseUrl: e.ANTHROPIC_BASE_URL, openrouterBaseUrl: e.OPENROUTER_BASE_URL, timeoutMs: e.PROVIDER_TIMEOUT_MS },
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBaseUrl: e.STRIPE_API_BASE_URL },
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL, s3Bucket: e.S3_BUCKET },
     secrets: { backend: e.SECRETS_BACKEND, prefix: e.SECRETS_PREFIX, localDir: e.SECRETS_LOCAL_DIR, masterKey: e.SECRETS_MASTER_KEY ? Buffer.from(e.SECRETS_MASTER_KEY, 'base64') : undefined },
     polling: { backfillDays: e.BACKFILL_DAYS },
     worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },
+    api: { shutdownGraceSeconds: e.API_SHUTDOWN_GRACE_SECONDS },
     metrics: { host: e.METRICS_HOST, apiPort: e.METRICS_PORT, workerPort: e.WORKER_METRICS_PORT },
   };
 }

@@ -8,7 +8,7 @@ runMain(async () => {
   const command = process.argv[2] ?? 'up';
   if (command !== 'up' && command !== 'down-all') throw new Error(`unknown command "${command}": use "up" or "down-all"`);
   const config = loadConfig();
-  const ds = await createDataSource({ url: config.database.url, poolSize: 1, applicationName: 'carbonplan-migrate' }).initialize();
+  const ds = await createDataSource({ url: config.database.url, poolSize: 1, applicationName: 'carbonplan-migrate', statementTimeoutMs: 0 }).initialize();
   try {
     if (command === 'up') {
       const applied = await migrateUp(ds);

@@ -63,7 +63,7 @@ async function loadDemoData(dev: DevConfig, running: RunningStack, stack: Compon
   const abort = new AbortController();
   log('loading demo data…');
   const seeding = (async () => {
-    const ds = await createDataSource({ url, poolSize: 2, applicationName: 'carbonplan-demo-data' }).initialize();
+    const ds = await createDataSource({ url, poolSize: 2, applicationName: 'carbonplan-demo-data', statementTimeoutMs: 0 }).initialize();
     try {
       const org = await new OrganizationService(ds).resolve(LOCAL_ORGANIZATION);
       return await seedDemoData({ dataSource: ds, orgId: org.id, now: new Date(), log, signal: abort.signal });

@@ -76,7 +76,7 @@ export async function startStack(dev: DevConfig, dataDir: string, stack: Compone
   });
 
   log('applying migrations…');
-  const ds = await createDataSource({ url: config.database.url, poolSize: 2, applicationName: 'carbonplan-launcher' }).initialize();
+  const ds = await createDataSource({ url: config.database.url, poolSize: 2, applicationName: 'carbonplan-launcher', statementTimeoutMs: 0 }).initialize();
   let apiKey: string;
   try {
     const applied = await migrateUp(ds);

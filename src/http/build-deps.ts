@@ -12,10 +12,10 @@ import { createRateLimitStores } from './middleware/rate-limit-stores';
 /** Builds the API's dependencies once: data source, Temporal client, services, metrics. */
 export async function buildAppDeps(config: Config, options: { logger?: Logger } = {}): Promise<{ deps: AppDeps; close(): Promise<void> }> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'api' });
-  const dataSource = await createDataSource({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'carbonplan-api' }).initialize();
+  const dataSource = await createDataSource({ ...config.database, applicationName: 'carbonplan-api' }).initialize();
   const temporal = createTemporal(config);
   const services = createServices({ dataSource, temporal, config, logger });
-  const rateLimitStores = createRateLimitStores({ redisUrl: config.http.rateLimitRedisUrl, prefix: config.http.rateLimitRedisPrefix, logger });
+  const rateLimitStores = createRateLimitStores({ redisUrl: config.http.rateLimitRedisUrl, prefix: config.http.rateLimitRedisPrefix, timeoutMs: config.http.rateLimitRedisTimeoutMs, logger });
   const metrics = createMetricsRegistry();
   registerConnectionGauge(metrics, dataSource, logger);
   const deps: AppDeps = {

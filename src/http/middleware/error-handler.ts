@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ErrorBody } from '../../../contracts/errors';
 import { AppError } from '../../errors';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS, unavailableDependency } from './dependency-errors';
 
 /** Body-parser and similar errors carry an HTTP status and a `type`; map the ones a client can cause. */
 function fromHttpError(err: { status?: number; statusCode?: number; type?: string; message?: string }): AppError | undefined {
@@ -15,6 +16,7 @@ function fromHttpError(err: { status?: number; statusCode?: number; type?: strin
 export function sendError(req: Request, res: Response, error: AppError): void {
   const requestId = String(req.id ?? res.getHeader('x-request-id') ?? '');
   for (const [name, value] of Object.entries(error.extra.headers ?? {})) res.setHeader(name, value);
+  if (error.code === 'SERVICE_UNAVAILABLE' && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
   const body: ErrorBody = { error: { code: error.code, message: error.message, requestId, ...(error.extra.field ? { field: error.extra.field } : {}), ...(error.extra.details ? { details: error.extra.details } : {}) } };
   res.status(error.status).json(body);
 }
@@ -30,6 +32,13 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   if (expected) {
     req.log?.warn({ code: expected.code, message: expected.message }, 'request failed');
     sendError(req, res, expected);
+    return;
+  }
+  const dependency = unavailableDependency(err);
+  if (dependency) {
+    // An outage, not a bug: the client may retry. Which driver error it was stays in the log.
+    req.log?.warn({ err, dependency }, 'dependency unavailable');
+    sendError(req, res, new AppError('SERVICE_UNAVAILABLE', `the ${dependency === 'database' ? 'database' : 'workflow service'} is unavailable right now; retry after the time in the Retry-After header`));
     return;
   }
   req.log?.error({ err }, 'unexpected error');

@@ -70,11 +70,20 @@ export interface RateLimitStores {
  * Shared counters for several API instances (N instances with memory stores would allow N × the limit).
  * Without a Redis URL each process counts alone, which is right for one instance (and for `npm start`).
  * While Redis is away requests are let through uncounted (fail open: an outage of the counter store must not
- * take the API down with it); a command that fails mid-flight does the same through passOnStoreError.
+ * take the API down with it); a command that fails or times out mid-flight does the same through passOnStoreError.
  */
-export function createRateLimitStores(options: { redisUrl?: string; prefix: string; logger: Logger }): RateLimitStores {
+export function createRateLimitStores(options: { redisUrl?: string; prefix: string; logger: Logger; timeoutMs?: number }): RateLimitStores {
   if (!options.redisUrl) return { ready: async () => undefined, close: async () => undefined };
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
+  const timeoutMs = options.timeoutMs ?? 150;
+  const redis = new Redis(options.redisUrl, {
+    // A Redis that accepts TCP and never answers: every command gives up after timeoutMs (the limiter then lets
+    // the request through), nothing queues while disconnected, and no command is retried on a new connection.
+    commandTimeout: timeoutMs,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: Math.max(timeoutMs, 1000),
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
   redis.on('error', () => undefined); // surfaced per request through the limiter instead
   return {
     api: new RedisWindowStore(redis, `${options.prefix}api:`, options.logger),
