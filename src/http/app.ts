@@ -10,6 +10,7 @@ import { requireAccess } from './middleware/authorize';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { idempotentWrites, takesIdempotencyKey } from './middleware/idempotency';
 import { holdInFlight, httpMetrics } from './middleware/metrics';
+import { pathDecodeErrors } from './middleware/path-decode-error';
 import { byClientIp, byOrganization, createLimiter } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { buildOpenApiDocument } from './openapi';
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps, routes: RouteSpec[] = ROUTES): Express 
   for (const route of routes) mountRoute(app, route, deps);
 
   app.use(notFoundHandler);
+  app.use(pathDecodeErrors);
   app.use(errorHandler);
   return app;
 }

@@ -125,3 +125,10 @@ describe('provider keys that cannot be an HTTP header value', () => {
     expect400(await send('put', `/api/v1/connections/${UUID}/key`, { apiKey }), 'body.apiKey');
   });
 });
+
+describe('path segments that are not valid percent-encoding', () => {
+  it.each(['%', '%E0%A4%A', '%ZZ', '%ED%A0%80'])('answers /projects/%s with 400 naming the path parameters', async (segment) => {
+    expect400(await get(`/api/v1/projects/${segment}`), 'params');
+    expect400(await api.http.patch(`/api/v1/connections/${segment}/key`).set('Authorization', session).send({ apiKey: 'sk-admin-0000000000' }), 'params');
+  });
+});
