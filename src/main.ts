@@ -6,7 +6,16 @@ import { buildAppDeps } from './http/build-deps';
 import { startMetricsServer } from './metrics/metrics-server';
 import { runMain } from './run-main';
 
-export interface RunningApi { server: Server; url: string; metricsUrl: string; stop(): Promise<void> }
+export interface RunningApi {
+  server: Server;
+  url: string;
+  metricsUrl: string;
+  /**
+   * Stops accepting connections, lets requests in flight finish for up to `graceMs` (0: cut them at once), then
+   * closes the remaining connections, the metrics server, Temporal and the pool.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
 
 export async function startApi(config: Config): Promise<RunningApi> {
   const { deps, close } = await buildAppDeps(config);
@@ -15,6 +24,13 @@ export async function startApi(config: Config): Promise<RunningApi> {
     const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
     s.once('error', reject);
   });
+  // Idle keep-alive sockets outlive the load balancer's idle timeout, so it never sends a request on a socket the
+  // API is closing; headers must be allowed longer than that (Node requires headersTimeout above it).
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;
+  let isStopping = false;
+  // Once stopping, every response closes its connection, so keep-alive clients move to another instance.
+  server.prependListener('request', (_req, res) => { if (isStopping) res.setHeader('Connection', 'close'); });
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   deps.logger.info({ url }, 'API listening');
   // Not on the API's port: scrapes stay on loopback (or the network METRICS_HOST names).
@@ -27,10 +43,19 @@ export async function startApi(config: Config): Promise<RunningApi> {
     server,
     url,
     metricsUrl: metrics.url,
-    stop: async () => {
+    stop: async ({ graceMs = 0 } = {}) => {
+      isStopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      server.closeIdleConnections();
+      const cut = setTimeout(() => {
+        deps.logger.warn({ graceMs }, 'shutdown grace over: closing connections with requests still in flight');
+        server.closeAllConnections();
+      }, graceMs);
+      // Sockets that turn idle after their last response are closed as they appear.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
       await closed;
+      clearTimeout(cut);
+      clearInterval(sweep);
       await metrics.close();
       await close();
     },
@@ -39,8 +64,9 @@ export async function startApi(config: Config): Promise<RunningApi> {
 
 if (require.main === module) {
   runMain(async () => {
-    const api = await startApi(loadConfig());
-    const shutdown = () => { api.stop().then(() => process.exit(0), () => process.exit(1)); };
+    const config = loadConfig();
+    const api = await startApi(config);
+    const shutdown = () => { api.stop({ graceMs: config.api.shutdownGraceSeconds * 1000 }).then(() => process.exit(0), () => process.exit(1)); };
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);
   });
