@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { serializeError } from '../../logger';
 
 const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -24,6 +25,8 @@ export function requestContext(logger: Logger) {
       // Never log credentials: only method, url and id of the request.
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      // pino-http would otherwise put pino's plain serializer back for req.log, with TypeORM's query values.
+      err: serializeError,
     },
   });
 }
