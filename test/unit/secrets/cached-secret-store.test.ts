@@ -68,4 +68,62 @@ describe('CachedSecretStore', () => {
     state.failWith = new Error('ThrottlingException');
     await expect(cached.get(REF)).rejects.toThrow('ThrottlingException'); // nothing stale left to serve
   });
+
+  it('holds at most maxEntries plaintext values, evicting the least recently used', async () => {
+    const { store, values, state } = memoryStore();
+    const cached = new CachedSecretStore(store, { maxEntries: 3, now });
+    const ref = (i: number) => `${REF}${i}`;
+    for (let i = 0; i < 5; i += 1) values.set(ref(i), `v${i}`);
+    for (let i = 0; i < 3; i += 1) await cached.get(ref(i));
+    await cached.get(ref(0)); // used again: ref(1) is now the least recently used
+    await cached.put(ref(3), 'v3', {});
+    await cached.get(ref(4));
+    expect(cached.size).toBe(3);
+    state.reads = 0;
+    await cached.get(ref(0));
+    await cached.get(ref(3));
+    await cached.get(ref(4));
+    expect(state.reads).toBe(0);
+    await cached.get(ref(1));
+    await cached.get(ref(2));
+    expect(state.reads).toBe(2);
+    cached.close();
+  });
+
+  it('drops a value maxStaleMs after its TTL: not served on a backend failure, gone from memory after a sweep', async () => {
+    const { store, values, state } = memoryStore();
+    const cached = new CachedSecretStore(store, { ttlMs: 1000, maxStaleMs: 5000, now });
+    values.set(REF, 'v1');
+    await cached.get(REF);
+    state.failWith = new Error('backend down');
+    clock += 5999;
+    expect(await cached.get(REF)).toBe('v1'); // stale but within the window
+    clock += 1;
+    await expect(cached.get(REF)).rejects.toThrow('backend down');
+    expect(cached.size).toBe(0);
+
+    state.failWith = undefined;
+    await cached.put(`${REF}x`, 'never read again', {});
+    expect(cached.size).toBe(1);
+    clock += 6000;
+    cached.sweep();
+    expect(cached.size).toBe(0);
+    cached.close();
+  });
+
+  it('sweeps on its own timer, so an idle process does not keep keys either', async () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const { store } = memoryStore();
+      const cached = new CachedSecretStore(store, { ttlMs: 1000, maxStaleMs: 1000 });
+      await cached.put(REF, 'plaintext', {});
+      jest.advanceTimersByTime(1999);
+      expect(cached.size).toBe(1);
+      jest.advanceTimersByTime(1000);
+      expect(cached.size).toBe(0);
+      cached.close();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
