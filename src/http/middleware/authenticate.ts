@@ -55,7 +55,12 @@ export function authenticate(config: Config, services: Services): RequestHandler
 
     if (!clerk || !clerkOptions) throw unauthenticated('session tokens are not accepted by this server (Clerk is not configured); use an API key');
     const state = await authenticateRequest({ clerkClient: clerk, request: req, options: clerkOptions });
-    if (state.status !== 'signed-in') throw unauthenticated(`session token rejected: ${(state as { message?: string | null }).message || 'invalid token'}`);
+    if (state.status !== 'signed-in') {
+      // Clerk's reason (expired, wrong azp, bad signature, key details) is for our log, not for whoever sent the token.
+      const { reason, message } = state as { reason?: string | null; message?: string | null };
+      req.log?.warn({ clerkReason: reason, clerkMessage: message }, 'session token rejected');
+      throw unauthenticated('session token rejected: sign in again');
+    }
     const auth = state.toAuth();
     if (!auth.orgId) throw new AppError('NO_ACTIVE_ORGANIZATION', 'the session has no active organization: select an organization in the dashboard and retry');
     const org = await services.organizations.resolve({ clerkOrgId: auth.orgId, name: auth.orgSlug ?? undefined });

@@ -45,6 +45,15 @@ describe('loadConfig', () => {
       .toMatchObject({ authorizedParties: ['https://a.example', 'https://b.example'] });
   });
 
+  it('requires CLERK_AUTHORIZED_PARTIES with Clerk in production, naming it', () => {
+    const clerk = { CLERK_PUBLISHABLE_KEY: 'pk_live_abc', CLERK_SECRET_KEY: 'sk_live_x', CLERK_JWT_KEY: pem(2048) };
+    expect(errorOf({ ...base, ...clerk, NODE_ENV: 'production' })).toMatch(/CLERK_AUTHORIZED_PARTIES: required with Clerk when NODE_ENV=production/);
+    expect(loadConfig({ ...base, ...clerk, NODE_ENV: 'production', CLERK_AUTHORIZED_PARTIES: 'https://app.example' }).clerk?.authorizedParties).toEqual(['https://app.example']);
+    expect(loadConfig({ ...base, ...clerk, NODE_ENV: 'development' }).clerk?.authorizedParties).toEqual([]);
+    // API keys only (no Clerk): there is no session token whose azp could be checked.
+    expect(loadConfig({ ...base, NODE_ENV: 'production' }).clerk).toBeUndefined();
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ ...base, PORT: '', STRIPE_SECRET_KEY: '' }).port).toBe(3000);
   });

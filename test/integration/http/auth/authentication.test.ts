@@ -75,6 +75,16 @@ describe('Clerk session tokens', () => {
   it.each(cases)('answers 401 JSON (never a redirect) to %s', async (_name, authorization) => {
     expectUnauthenticated(await me(authorization()));
   });
+
+  it('answers every rejected session token with one fixed message; Clerk\'s reason goes to the log only', async () => {
+    const rejected = await Promise.all([
+      me(`Bearer ${mintClerkToken(keys, { expiresIn: -60 })}`),
+      me(`Bearer ${mintClerkToken(otherKeys)}`),
+      me(`Bearer ${mintClerkToken(keys, { azp: 'https://evil.example' })}`),
+    ]);
+    expect(new Set(rejected.map((r) => r.body.error?.message))).toEqual(new Set(['session token rejected: sign in again']));
+    expect(api.logs()).toMatch(/"clerkReason":"[^"]+".*"msg":"session token rejected"/);
+  });
 });
 
 describe('organization roles', () => {
