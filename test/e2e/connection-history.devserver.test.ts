@@ -1,14 +1,13 @@
 // One history per provider account, end to end with the real worker: reconnecting a deleted key, or connecting
 // another admin key of an account whose connection was deleted, restores that connection (same id, history and
 // cursor) instead of backfilling and counting the same usage a second time under a new id.
-import pino from 'pino';
 import { loadConfig } from '../../src/config';
-import { createWorkerRuntime, type WorkerRuntime } from '../../src/worker';
 import { createClerkTestKeys, mintClerkToken } from '../helpers/clerk';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { testEnv } from '../helpers/env';
 import { GOOD_KEYS, startProviderFakes, type ProviderFakes } from '../helpers/provider-fakes';
-import { eventually, installQuietRuntime, workflowBundle } from '../helpers/temporal';
+import { eventually, installQuietRuntime } from '../helpers/temporal';
+import { startTestWorker, type TestWorker } from '../helpers/worker';
 
 const keys = createClerkTestKeys();
 const SECOND_ANTHROPIC_KEY = 'sk-ant-admin01-second-00000anthropic';
@@ -16,8 +15,7 @@ const HOUR = 3_600_000;
 const thisHour = Math.floor(Date.now() / HOUR) * HOUR;
 let fakes: ProviderFakes;
 let api: TestApi;
-let worker: WorkerRuntime;
-let running: Promise<void>;
+let worker: TestWorker;
 
 beforeAll(async () => {
   installQuietRuntime();
@@ -30,13 +28,11 @@ beforeAll(async () => {
   )));
   const config = loadConfig(testEnv({ ...fakes.env, BACKFILL_DAYS: '2', RATE_LIMIT_API_PER_MINUTE: '10000' }, keys));
   api = await startTestApi(config);
-  worker = await createWorkerRuntime(config, { workflowBundle: await workflowBundle(), ensureSchedules: false, logger: pino({ level: 'silent' }) });
-  running = worker.run();
+  worker = await startTestWorker(config);
 }, 120_000);
 
 afterAll(async () => {
-  await worker?.shutdown();
-  await running;
+  await worker?.stop();
   await api?.close();
   await fakes?.close();
 });

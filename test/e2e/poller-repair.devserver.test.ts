@@ -4,17 +4,16 @@
 // that died before starting the workflow. Each test has its own organization (the pass is scoped to it, so other
 // files' connections in the run's database are left alone) and its own provider key (its own fake requests).
 import { randomUUID } from 'node:crypto';
-import pino from 'pino';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config';
 import { findFreePort } from '../../src/dev/processes';
-import { createWorkerRuntime, type WorkerRuntime } from '../../src/worker';
 import { connectionRepairWorkflow, statusQuery, syncNowSignal } from '../../workflows';
 import { createClerkTestKeys, mintClerkToken } from '../helpers/clerk';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { testEnv } from '../helpers/env';
 import { startProviderFakes, type ProviderFakes } from '../helpers/provider-fakes';
-import { eventually, installQuietRuntime, workflowBundle } from '../helpers/temporal';
+import { eventually, installQuietRuntime } from '../helpers/temporal';
+import { startTestWorker, type TestWorker } from '../helpers/worker';
 import type { OpenAIUsageRow } from '../fakes/openai.fake';
 
 const keys = createClerkTestKeys();
@@ -28,8 +27,7 @@ let fakes: ProviderFakes;
 let env: NodeJS.ProcessEnv;
 let config: Config;
 let api: TestApi;
-let worker: WorkerRuntime;
-let running: Promise<void>;
+let worker: TestWorker;
 
 const thisHour = Math.floor(Date.now() / HOUR) * HOUR;
 /** What the fake serves to every key: 12 completed hours of two models; tests add rows as they go. */
@@ -53,13 +51,11 @@ beforeAll(async () => {
   env = testEnv({ ...fakes.env, BACKFILL_DAYS: '3', RATE_LIMIT_API_PER_MINUTE: '10000' }, keys);
   config = loadConfig(env);
   api = await startTestApi(config);
-  worker = await createWorkerRuntime(config, { workflowBundle: await workflowBundle(), ensureSchedules: false, logger: pino({ level: 'silent' }) });
-  running = worker.run();
+  worker = await startTestWorker(config);
 }, 120_000);
 
 afterAll(async () => {
-  await worker?.shutdown();
-  await running;
+  await worker?.stop();
   await api?.close();
   await fakes?.close();
 });

@@ -1,21 +1,19 @@
 // The polling pipeline end to end on the Temporal dev server with the real worker and activities:
 // API → workflow → activity → secret store → provider fake → ingestion → Postgres → API.
-import pino from 'pino';
 import { loadConfig } from '../../src/config';
-import { createWorkerRuntime, type WorkerRuntime } from '../../src/worker';
 import { syncNowSignal, statusQuery } from '../../workflows/connection-polling.workflow';
 import { createClerkTestKeys, mintClerkToken } from '../helpers/clerk';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { testEnv } from '../helpers/env';
 import { GOOD_KEYS, startProviderFakes, type ProviderFakes } from '../helpers/provider-fakes';
-import { eventually, installQuietRuntime, workflowBundle } from '../helpers/temporal';
+import { eventually, installQuietRuntime } from '../helpers/temporal';
+import { startTestWorker, type TestWorker } from '../helpers/worker';
 import type { OpenAIUsageRow } from '../fakes/openai.fake';
 
 const keys = createClerkTestKeys();
 let fakes: ProviderFakes;
 let api: TestApi;
-let worker: WorkerRuntime;
-let running: Promise<void>;
+let worker: TestWorker;
 let token: string;
 
 const HOUR = 3_600_000;
@@ -33,14 +31,12 @@ beforeAll(async () => {
   const env = testEnv({ ...fakes.env, BACKFILL_DAYS: '2', RATE_LIMIT_API_PER_MINUTE: '10000' }, keys);
   const config = loadConfig(env);
   api = await startTestApi(config);
-  worker = await createWorkerRuntime(config, { workflowBundle: await workflowBundle(), ensureSchedules: false, logger: pino({ level: 'silent' }) });
-  running = worker.run();
+  worker = await startTestWorker(config);
   token = `Bearer ${mintClerkToken(keys, { orgId: `org_e2e_poll_${Date.now()}` })}`;
 }, 120_000);
 
 afterAll(async () => {
-  await worker?.shutdown();
-  await running;
+  await worker?.stop();
   await api?.close();
   await fakes?.close();
 });
