@@ -80,7 +80,9 @@ export class LocalSecretStore implements SecretStore {
     try {
       text = await fs.readFile(this.fileOf(ref), 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SecretNotFoundError(ref);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (await this.isDirPresent())) throw new SecretNotFoundError(ref);
+      // The whole directory missing is an unmounted or moved volume, not a deleted secret: telling callers the
+      // key is gone would fail every connection at once for our own outage.
       throw error;
     }
     try {
@@ -89,6 +91,14 @@ export class LocalSecretStore implements SecretStore {
       return file;
     } catch {
       throw new SecretUnreadableError(ref, 'not a secret file of a known format');
+    }
+  }
+
+  private async isDirPresent(): Promise<boolean> {
+    try {
+      return (await fs.stat(this.options.dir)).isDirectory();
+    } catch {
+      return false;
     }
   }
 

@@ -83,6 +83,17 @@ describe('LocalSecretStore', () => {
     await expect(store.delete(REF_A)).resolves.toBeUndefined();
   });
 
+  it('reports the directory gone (an unmounted volume) as an outage, not as missing secrets', async () => {
+    await store.put(REF_A, 'first', {});
+    await fs.rename(path.join(dir, 'secrets'), path.join(dir, 'away'));
+    const gone = await store.get(REF_A).catch((err: unknown) => err);
+    expect(gone).not.toBeInstanceOf(SecretNotFoundError);
+    expect(gone).toMatchObject({ code: 'ENOENT' });
+    await expect(store.replace(REF_A, 'second')).rejects.not.toBeInstanceOf(SecretNotFoundError);
+    await fs.rename(path.join(dir, 'away'), path.join(dir, 'secrets'));
+    await expect(store.get(REF_A)).resolves.toBe('first');
+  });
+
   it('writes atomically: concurrent writers leave one whole value and no temp files', async () => {
     const values = Array.from({ length: 20 }, (_, i) => `value-${i}-${'x'.repeat(2000)}`);
     await Promise.all(values.map((v) => store.put(REF_A, v, {})));
