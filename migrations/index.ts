@@ -7,6 +7,7 @@ import { ExactEmissions1764000000005 } from './1764000000005-exact-emissions';
 import { ConnectionAccounts1764000000006 } from './1764000000006-connection-accounts';
 import { ApiKeyExpiry1764000000007 } from './1764000000007-api-key-expiry';
 import { IdempotencyKeys1764000000008 } from './1764000000008-idempotency-keys';
+import { FilterIndexes1764000000009 } from './1764000000009-filter-indexes';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ConnectionAccounts1764000000006,
   ApiKeyExpiry1764000000007,
   IdempotencyKeys1764000000008,
+  FilterIndexes1764000000009,
 ];
