@@ -11,12 +11,13 @@ const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
 interface Service {
   image?: string;
-  build?: string | { context?: string; dockerfile?: string };
+  build?: string | { context?: string; dockerfile?: string; target?: string };
   command?: string | string[];
   entrypoint?: string | string[];
   environment?: Record<string, unknown> | string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   ports?: (string | number | { published?: string | number; host_ip?: string })[];
+  network_mode?: string;
   volumes?: (string | { type?: string; source?: string; target?: string })[];
   healthcheck?: { test?: string | string[] };
   stop_grace_period?: string;
@@ -74,6 +75,16 @@ function hostPorts(name: string): string[] {
   });
 }
 
+/** Host interface of each published port: "" means every interface. */
+function publishedOn(name: string): { port: string; hostIp: string }[] {
+  return (service(name).ports ?? []).map((entry) => {
+    if (typeof entry === 'object') return { port: String(entry.published ?? 'random'), hostIp: entry.host_ip ?? '' };
+    const parts = String(entry).replace(/\/(tcp|udp)$/, '').split(':');
+    if (parts.length === 1) return { port: 'random', hostIp: '' };
+    return { port: parts[parts.length - 2], hostIp: parts.length > 2 ? parts.slice(0, -2).join(':').replace(/^\[|\]$/g, '') : '' };
+  });
+}
+
 function bindMounts(name: string): { source: string; target: string }[] {
   return (service(name).volumes ?? []).flatMap((v) => {
     if (typeof v === 'object') return v.type === 'bind' && v.source && v.target ? [{ source: v.source, target: v.target }] : [];
@@ -112,6 +123,8 @@ function jobText(name: string): string {
 }
 
 const APP_SERVICES = ['api', 'worker', 'migrate'];
+// What an operator would export before `docker compose up`.
+const PASSWORDS = { POSTGRES_PASSWORD: 'super-secret', CARBONPLAN_DB_PASSWORD: 'app-secret', SECRETS_MASTER_KEY: 'k' };
 const REQUIRED_IN_PRODUCTION = [
   'DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'SECRETS_BACKEND', 'SECRETS_MASTER_KEY',
   'AWS_REGION', 'S3_BUCKET', 'CLERK_PUBLISHABLE_KEY', 'CLERK_SECRET_KEY', 'CLERK_JWT_KEY', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET',
@@ -126,11 +139,14 @@ describe('docker-compose.yml', () => {
     expect(service('temporal-ui').image).toBe('temporalio/ui:2.34.0');
   });
 
-  it.each(APP_SERVICES)('builds %s from the Dockerfile at the repository root', (name) => {
+  it.each([['api', 'api'], ['migrate', 'api'], ['worker', 'worker']])('builds %s from the Dockerfile at the repository root, target %s', (name, target) => {
     const build = service(name).build;
     expect(build).toBeDefined();
-    const { context = '.', dockerfile = 'Dockerfile' } = typeof build === 'string' ? { context: build } : build!;
+    const { context = '.', dockerfile = 'Dockerfile', target: built } = typeof build === 'string' ? { context: build } : build!;
     expect(path.resolve(ROOT, context, dockerfile)).toBe(path.join(ROOT, 'Dockerfile'));
+    // The worker's image carries Chromium; the API and the migration job run the image without it.
+    expect(built).toBe(target);
+    expect(service(name).image).not.toBe(service(name === 'worker' ? 'api' : 'worker').image);
   });
 
   it('runs the compiled entry points that package.json declares', () => {
@@ -143,7 +159,7 @@ describe('docker-compose.yml', () => {
 
   it.each(APP_SERVICES)('points %s at the compose Postgres and Temporal', (name) => {
     const env = envOf(name);
-    const url = new URL(interpolate(env.DATABASE_URL));
+    const url = new URL(interpolate(env.DATABASE_URL, PASSWORDS));
     expect(url.protocol).toMatch(/^postgres(ql)?:$/);
     expect(url.hostname).toBe('postgresql');
     expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
@@ -153,9 +169,54 @@ describe('docker-compose.yml', () => {
   });
 
   it("keeps the app database apart from Temporal's databases", () => {
-    const database = new URL(interpolate(envOf('api').DATABASE_URL)).pathname.slice(1);
-    expect(database).toBe(envOf('postgresql').POSTGRES_DB);
+    const database = new URL(interpolate(envOf('api').DATABASE_URL, PASSWORDS)).pathname.slice(1);
+    expect(database).toBe('carbonplan');
     expect(['temporal', 'temporal_visibility', 'postgres']).not.toContain(database);
+  });
+
+  it('requires both Postgres passwords from the operator instead of shipping defaults', () => {
+    for (const name of ['POSTGRES_PASSWORD', 'CARBONPLAN_DB_PASSWORD']) {
+      const uses = [...composeText.matchAll(new RegExp(`\\$\\{${name}([^}]*)\\}`, 'g'))].map((m) => m[1]);
+      expect({ name, count: uses.length > 0 }).toEqual({ name, count: true });
+      // Every use fails the start with a message when unset or empty: no `:-default`, no bare ${NAME}.
+      expect({ name, unguarded: uses.filter((rest) => !/^:\?\S/.test(rest)) }).toEqual({ name, unguarded: [] });
+    }
+    expect(() => interpolate(envOf('postgresql').POSTGRES_PASSWORD)).toThrow(/POSTGRES_PASSWORD/);
+    expect(() => interpolate(envOf('temporal').POSTGRES_PWD)).toThrow(/POSTGRES_PASSWORD/);
+    for (const name of APP_SERVICES) expect(() => interpolate(envOf(name).DATABASE_URL)).toThrow(/CARBONPLAN_DB_PASSWORD/);
+  });
+
+  it('connects api, worker and migrate as their own non-superuser role that owns the app database', () => {
+    const url = new URL(interpolate(envOf('api').DATABASE_URL, PASSWORDS));
+    const role = url.username;
+    const superuser = envOf('postgresql').POSTGRES_USER;
+    // Migrations run as the same role as the API and the worker, so that role owns every table they create.
+    for (const name of APP_SERVICES) expect(envOf(name).DATABASE_URL).toBe(envOf('api').DATABASE_URL);
+    expect(decodeURIComponent(url.password)).toBe(PASSWORDS.CARBONPLAN_DB_PASSWORD);
+    expect(role).not.toBe(superuser || 'postgres');
+    // Temporal keeps its own user (the bootstrap superuser, which creates Temporal's databases).
+    expect(envOf('temporal').POSTGRES_USER).toBe(superuser);
+    expect(envOf('temporal-schema').SQL_USER).toBe(superuser);
+    expect(role).not.toBe(envOf('temporal').POSTGRES_USER);
+
+    // The role is created at initialisation by the scripts mounted into the image's init directory.
+    const init = bindMounts('postgresql').find(({ target }) => target === '/docker-entrypoint-initdb.d');
+    expect(init).toBeDefined();
+    const sql = filesUnder(path.join(ROOT, init!.source))
+      .filter((f) => /\.(sh|sql)$/.test(f))
+      .map((f) => readFileSync(f, 'utf8').split('\n').filter((line) => !/^\s*(#|--)/.test(line)).join('\n'))
+      .join('\n');
+    const createRole = new RegExp(`CREATE\\s+(ROLE|USER)\\s+"?${role}"?\\b[^;]*;`, 'i').exec(sql)?.[0] ?? '';
+    expect(createRole).toMatch(/\bLOGIN\b/i);
+    expect(createRole).toMatch(/\bNOSUPERUSER\b/i);
+    for (const right of ['SUPERUSER', 'CREATEROLE', 'CREATEDB', 'REPLICATION', 'BYPASSRLS']) {
+      expect({ right, granted: new RegExp(`(?<!NO)\\b${right}\\b`, 'i').test(createRole) }).toEqual({ right, granted: false });
+    }
+    expect(sql).not.toMatch(new RegExp(`ALTER\\s+(ROLE|USER)\\s+"?${role}"?[^;]*(?<!NO)SUPERUSER`, 'i'));
+    expect(sql).toMatch(new RegExp(`CREATE\\s+DATABASE\\s+"?${url.pathname.slice(1)}"?\\s+(WITH\\s+)?OWNER\\s*=?\\s*"?${role}"?`, 'i'));
+    // Its password comes from the same required variable as the app's DATABASE_URL.
+    expect(sql).toContain('CARBONPLAN_DB_PASSWORD');
+    expect(envOf('postgresql').CARBONPLAN_DB_PASSWORD).toMatch(/^\$\{CARBONPLAN_DB_PASSWORD:\?[^}]+\}$/);
   });
 
   it.each(['api', 'worker'])('gives %s every setting production needs', (name) => {
@@ -254,6 +315,17 @@ describe('docker-compose.yml', () => {
     expect(hostPorts('temporal-ui')).toContain('8080');
   });
 
+  it('publishes nothing but the API port on every interface (the rest on loopback, if at all)', () => {
+    for (const name of Object.keys(compose.services)) {
+      expect({ name, network_mode: service(name).network_mode }).toEqual({ name, network_mode: undefined });
+      const open = publishedOn(name).filter(({ port, hostIp }) => !['127.0.0.1', '::1'].includes(hostIp) && !(name === 'api' && port === '3000'));
+      expect({ name, open }).toEqual({ name, open: [] });
+    }
+    expect(publishedOn('temporal-ui')).toEqual([{ port: '8080', hostIp: '127.0.0.1' }]);
+    // Metrics listen on loopback inside their containers and are never published.
+    for (const name of ['api', 'worker']) expect(envOf(name).METRICS_HOST ?? '').not.toBe('0.0.0.0');
+  });
+
   it('interpolates only variables documented in .env.example (when it exists)', () => {
     const examplePath = path.join(ROOT, '.env.example');
     if (!existsSync(examplePath)) return;
@@ -291,45 +363,100 @@ function dockerfileStages(text: string): { from: string; name?: string; instruct
 
 describe('Dockerfile', () => {
   const stages = dockerfileStages(read('Dockerfile'));
-  const runtime = stages[stages.length - 1];
-  const runs = (stage: (typeof stages)[number]) => stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
-  const ofRuntime = (keyword: string) => runtime.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+  const byName = (name: string) => {
+    const found = stages.find((s) => s.name === name);
+    if (!found) throw new Error(`Dockerfile has no stage "${name}" (has: ${stages.map((s) => s.name).join(', ')})`);
+    return found;
+  };
+  /** A target's instructions, inherited ones (FROM <stage>) first. */
+  const chain = (name: string): Instruction[] => {
+    const stage = byName(name);
+    return [...(stages.some((s) => s.name === stage.from) ? chain(stage.from) : []), ...stage.instructions];
+  };
+  const args = (instructions: Instruction[], keyword: string) => instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+  /** ARG defaults, substituted into RUN lines. */
+  const withArgs = (instructions: Instruction[]) => {
+    const defaults = Object.fromEntries(args(instructions, 'ARG').map((a) => a.split('=')).filter((kv) => kv.length === 2));
+    return args(instructions, 'RUN').map((r) => r.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, n: string) => defaults[n] ?? m));
+  };
+  const TARGETS = ['api', 'worker'];
 
-  it('compiles in a separate build stage', () => {
-    const build = stages.find((s) => s !== runtime && runs(s).some((r) => /\bnpm run build\b/.test(r)));
-    expect(build).toBeDefined();
-    expect(runs(build!).some((r) => /\bnpm ci\b/.test(r))).toBe(true);
-    expect(ofRuntime('COPY').some((c) => new RegExp(`--from=${build!.name}\\b.*\\bdist\\b`).test(c))).toBe(true);
+  it('builds an api and a worker target, which compose uses', () => {
+    for (const target of TARGETS) expect(byName(target)).toBeDefined();
+    for (const name of APP_SERVICES) {
+      const build = service(name).build;
+      expect(typeof build === 'object' && TARGETS.includes(build.target ?? '')).toBe(true);
+    }
+    // `docker build .` without a target gets the API image.
+    expect(stages[stages.length - 1].name).toBe('api');
   });
 
-  it('uses npm 11 wherever it installs, so "allowScripts" is honoured', () => {
-    for (const stage of stages) {
-      const commands = runs(stage);
-      const install = commands.findIndex((r) => /\bnpm ci\b/.test(r));
-      if (install < 0) continue;
-      expect(commands.slice(0, install + 1).some((r) => /npm install -g npm@11\b/.test(r))).toBe(true);
+  it('compiles in a separate build stage and leaves the dev launcher out', () => {
+    const build = stages.find((s) => !TARGETS.includes(s.name ?? '') && args(s.instructions, 'RUN').some((r) => /\bnpm run build\b/.test(r)));
+    expect(build).toBeDefined();
+    expect(args(build!.instructions, 'RUN').some((r) => /\bnpm ci\b/.test(r))).toBe(true);
+    expect(args(build!.instructions, 'RUN').some((r) => /\brm -rf dist\/src\/dev\b/.test(r))).toBe(true);
+    for (const target of TARGETS) {
+      expect(args(chain(target), 'COPY').some((c) => new RegExp(`--from=${build!.name}\\b.*\\bdist\\b`).test(c))).toBe(true);
+      // Sources, scripts/ (embedded Postgres) and src/dev never reach a runtime image.
+      expect(args(chain(target), 'COPY').filter((c) => !/--from=/.test(c) && !/^(package\.json package-lock\.json|templates) /.test(c))).toEqual([]);
     }
   });
 
-  it('runs on node:20-bookworm-slim with production dependencies only', () => {
-    for (const stage of stages) expect(stage.from).toBe('node:20-bookworm-slim');
-    expect(runs(runtime).some((r) => /\bnpm ci\b.*--omit=dev/.test(r))).toBe(true);
-    expect(runs(runtime).some((r) => /\bnpm (ci|install)\b(?!.*--omit=dev)(?!.*-g\b)/.test(r))).toBe(false);
-    expect(ofRuntime('COPY').some((c) => /\btemplates\b/.test(c))).toBe(true);
+  it('starts every stage from an exact Node release of node:20-bookworm-slim', () => {
+    const names = new Set(stages.map((s) => s.name));
+    const bases = stages.map((s) => s.from).filter((from) => !names.has(from));
+    expect(bases.length).toBeGreaterThan(0);
+    // A tag of one release, optionally with its digest; never the moving node:20 or node:20-bookworm-slim.
+    for (const from of bases) expect(from).toMatch(/^node:20\.\d+\.\d+-bookworm-slim(@sha256:[0-9a-f]{64})?$/);
   });
 
-  it('installs Debian Chromium for receipt PDFs instead of letting Puppeteer download one', () => {
-    expect(runs(runtime).some((r) => /apt-get install\b.*\bchromium\b/.test(r))).toBe(true);
-    const env = ofRuntime('ENV').join(' ');
+  it('uses one exact npm 11 wherever it installs, so "allowScripts" is honoured', () => {
+    for (const stage of stages) {
+      const commands = withArgs(chain(stage.name ?? ''));
+      const install = commands.findIndex((r) => /\bnpm ci\b/.test(r));
+      if (install < 0) continue;
+      expect(commands.slice(0, install + 1).some((r) => /npm install -g npm@11\.\d+\.\d+(\s|$)/.test(r))).toBe(true);
+    }
+  });
+
+  it.each(TARGETS)('installs nothing unpinned in the %s image: npm ci from the lockfile, production dependencies only, exact versions', (target) => {
+    const runs = withArgs(chain(target));
+    expect(runs.some((r) => /\bnpm ci\b.*--omit=dev/.test(r))).toBe(true);
+    expect(runs.some((r) => /\bnpm (ci|install|i)\b(?!.*--omit=dev)(?!.*-g\b)/.test(r))).toBe(false);
+    for (const run of runs) {
+      for (const [, packages] of run.matchAll(/npm (?:install|i) -g ([^&|;]+)/g)) {
+        for (const pkg of packages.trim().split(/\s+/)) expect(pkg).toMatch(/^(@[^/]+\/)?[^@\s]+@\d+\.\d+\.\d+$/);
+      }
+      for (const [, packages] of run.matchAll(/apt-get install ([^&|;]+)/g)) {
+        const names = packages.trim().split(/\s+/).filter((word) => !word.startsWith('-'));
+        expect(names.length).toBeGreaterThan(0);
+        expect({ run, unpinned: names.filter((name) => !/^[a-z0-9.+-]+=\S+$/.test(name)) }).toEqual({ run, unpinned: [] });
+      }
+      expect(run).not.toMatch(/\b(curl|wget|pip3? install|npx)\b/);
+    }
+    expect(args(chain(target), 'COPY').some((c) => /\btemplates\b/.test(c))).toBe(true);
+  });
+
+  it('gives the API image no browser', () => {
+    const api = chain('api');
+    expect(withArgs(api).filter((r) => /\bapt-get install\b|\bchromium\b/i.test(r))).toEqual([]);
+    expect(args(api, 'ENV').join(' ')).not.toMatch(/CHROMIUM|PUPPETEER/);
+  });
+
+  it('installs Debian Chromium in the worker image for receipt PDFs instead of letting Puppeteer download one', () => {
+    const worker = chain('worker');
+    expect(withArgs(worker).some((r) => /apt-get install\b.*\bchromium=\S+/.test(r))).toBe(true);
+    const env = args(worker, 'ENV').join(' ');
     expect(env).toMatch(/\bPUPPETEER_SKIP_DOWNLOAD=true\b/);
     expect(env).toMatch(/\bCHROMIUM_PATH=\/usr\/bin\/chromium\b/);
   });
 
-  it('runs the API as the unprivileged node user by default', () => {
-    const users = ofRuntime('USER');
+  it.each([['api', 'start:api'], ['worker', 'start:worker']])('runs the %s image as the unprivileged node user with %s', (target, script) => {
+    const users = args(chain(target), 'USER');
     expect(users[users.length - 1]).toBe('node');
-    const cmd = ofRuntime('CMD');
-    expect(JSON.parse(cmd[cmd.length - 1])).toEqual(packageJson.scripts['start:api'].split(/\s+/));
+    const cmd = args(chain(target), 'CMD');
+    expect(JSON.parse(cmd[cmd.length - 1])).toEqual(packageJson.scripts[script].split(/\s+/));
   });
 
   it('keeps local state and dependencies out of the build context', () => {
