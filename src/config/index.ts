@@ -44,9 +44,17 @@ const Schema = z
     ANTHROPIC_BASE_URL: httpUrl.default('https://api.anthropic.com'),
     OPENROUTER_BASE_URL: httpUrl.default('https://openrouter.ai/api'),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-    STRIPE_SECRET_KEY: z.string().optional(),
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_, sk_live_, rk_test_ or rk_live_').optional(),
     STRIPE_WEBHOOK_SECRET: z.string().optional(),
-    STRIPE_API_BASE_URL: httpUrl.optional(),
+    // stripe-node takes a host, port and protocol and hard-codes every path (/v1/...): a base URL with a path would
+    // be silently dropped, so it is refused.
+    STRIPE_API_BASE_URL: httpUrl.refine((u) => new URL(u).pathname === '/' && !new URL(u).search, 'must be scheme://host[:port] only (stripe-node adds /v1/... itself)').optional(),
+    STRIPE_PRICE_PRO: z.string().regex(/^price_/, 'must be a Stripe price id (price_...)').optional(),
+    STRIPE_PRICE_ENTERPRISE: z.string().regex(/^price_/, 'must be a Stripe price id (price_...)').optional(),
+    BILLING_SUCCESS_URL: httpUrl.optional(),
+    BILLING_CANCEL_URL: httpUrl.optional(),
+    // Late usage still lands this long after a billing period ends; the period's totals are taken after it.
+    RECEIPT_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(172_800),
     AWS_REGION: z.string().default('us-east-1'),
     AWS_ENDPOINT_URL: httpUrl.optional(),
     S3_BUCKET: z.string().default('carbonplan-local'),
@@ -75,6 +83,11 @@ const Schema = z
       const problem = checkClerkJwtKey(env.CLERK_JWT_KEY);
       if (problem) ctx.addIssue({ code: 'custom', path: ['CLERK_JWT_KEY'], message: problem });
     }
+    if (env.STRIPE_SECRET_KEY) {
+      for (const name of ['STRIPE_PRICE_PRO', 'STRIPE_PRICE_ENTERPRISE', 'BILLING_SUCCESS_URL', 'BILLING_CANCEL_URL'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when STRIPE_SECRET_KEY is set (leave STRIPE_SECRET_KEY unset to run without billing)' });
+      }
+    }
     if (env.SECRETS_BACKEND === 'local') {
       const key = env.SECRETS_MASTER_KEY ? Buffer.from(env.SECRETS_MASTER_KEY, 'base64') : undefined;
       if (!key || key.length !== 32) ctx.addIssue({ code: 'custom', path: ['SECRETS_MASTER_KEY'], message: 'required with SECRETS_BACKEND=local: 32 random bytes, base64 (openssl rand -base64 32)' });
@@ -94,7 +107,10 @@ export interface Config {
   clerk?: { publishableKey: string; secretKey: string; jwtKey: string; authorizedParties: string[] };
   http: { corsOrigins: string[]; trustProxyHops: number; apiRatePerMinute: number; publicRatePerMinute: number; rateLimitRedisUrl?: string; rateLimitRedisPrefix: string; rateLimitRedisTimeoutMs: number; keepAliveTimeoutMs: number };
   providers: { openaiBaseUrl: string; anthropicBaseUrl: string; openrouterBaseUrl: string; timeoutMs: number };
-  stripe: { secretKey?: string; webhookSecret?: string; apiBaseUrl?: string };
+  /** Billing is off (billing endpoints answer 503 BILLING_NOT_CONFIGURED) unless `secretKey` is set; then prices and URLs are set too. */
+  stripe: { secretKey?: string; webhookSecret?: string; apiBaseUrl?: string; prices: { pro?: string; enterprise?: string } };
+  /** Where Checkout sends the customer back; `receiptGraceSeconds`: late usage still counts this long after a period ends. */
+  billing: { successUrl?: string; cancelUrl?: string; receiptGraceSeconds: number };
   aws: { region: string; endpoint?: string; s3Bucket: string };
   secrets: { backend: 'aws' | 'local'; prefix: string; localDir: string; masterKey?: Buffer };
   polling: { backfillDays: number };
@@ -124,7 +140,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     http: { corsOrigins: e.CORS_ORIGINS, trustProxyHops: e.TRUST_PROXY_HOPS, apiRatePerMinute: e.RATE_LIMIT_API_PER_MINUTE, publicRatePerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE, rateLimitRedisUrl: e.RATE_LIMIT_REDIS_URL, rateLimitRedisPrefix: e.RATE_LIMIT_REDIS_PREFIX, rateLimitRedisTimeoutMs: e.RATE_LIMIT_REDIS_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     providers: { openaiBaseUrl: e.OPENAI_BASE_URL, anthropicBaseUrl: e.ANTHROPIC_BASE_URL, openrouterBaseUrl: e.OPENROUTER_BASE_URL, timeoutMs: e.PROVIDER_TIMEOUT_MS },
-    stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBaseUrl: e.STRIPE_API_BASE_URL },
+    stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBaseUrl: e.STRIPE_API_BASE_URL, prices: { pro: e.STRIPE_PRICE_PRO, enterprise: e.STRIPE_PRICE_ENTERPRISE } },
+    billing: { successUrl: e.BILLING_SUCCESS_URL, cancelUrl: e.BILLING_CANCEL_URL, receiptGraceSeconds: e.RECEIPT_GRACE_SECONDS },
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL, s3Bucket: e.S3_BUCKET },
     secrets: { backend: e.SECRETS_BACKEND, prefix: e.SECRETS_PREFIX, localDir: e.SECRETS_LOCAL_DIR, masterKey: e.SECRETS_MASTER_KEY ? Buffer.from(e.SECRETS_MASTER_KEY, 'base64') : undefined },
     polling: { backfillDays: e.BACKFILL_DAYS },

@@ -32,6 +32,19 @@ describe('loadConfig', () => {
     expect(message).toContain('.env.example');
   });
 
+  it('billing: off without STRIPE_SECRET_KEY, prices and return URLs required with it, base URL without a path', () => {
+    expect(loadConfig(base)).toMatchObject({ stripe: { secretKey: undefined, prices: {} }, billing: { receiptGraceSeconds: 172_800 } });
+    const message = errorOf({ ...base, STRIPE_SECRET_KEY: 'sk_test_123' });
+    for (const name of ['STRIPE_PRICE_PRO', 'STRIPE_PRICE_ENTERPRISE', 'BILLING_SUCCESS_URL', 'BILLING_CANCEL_URL']) expect(message).toContain(`${name}: required when STRIPE_SECRET_KEY is set`);
+    const billing = { STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_PRICE_PRO: 'price_pro', STRIPE_PRICE_ENTERPRISE: 'price_ent', BILLING_SUCCESS_URL: 'https://app.test/ok', BILLING_CANCEL_URL: 'https://app.test/billing' };
+    expect(loadConfig({ ...base, ...billing, STRIPE_API_BASE_URL: 'http://127.0.0.1:12111', RECEIPT_GRACE_SECONDS: '60' })).toMatchObject({
+      stripe: { secretKey: 'sk_test_123', apiBaseUrl: 'http://127.0.0.1:12111', prices: { pro: 'price_pro', enterprise: 'price_ent' } },
+      billing: { successUrl: 'https://app.test/ok', cancelUrl: 'https://app.test/billing', receiptGraceSeconds: 60 },
+    });
+    expect(errorOf({ ...base, ...billing, STRIPE_API_BASE_URL: 'http://127.0.0.1:12111/v1' })).toMatch(/STRIPE_API_BASE_URL: must be scheme:\/\/host\[:port\] only/);
+    expect(errorOf({ ...base, ...billing, STRIPE_SECRET_KEY: 'pk_test_123' })).toMatch(/STRIPE_SECRET_KEY/);
+  });
+
   it('requires a 32-byte master key for the local secret store', () => {
     expect(errorOf({ DATABASE_URL: base.DATABASE_URL, SECRETS_MASTER_KEY: 'c2hvcnQ=' })).toMatch(/SECRETS_MASTER_KEY: required with SECRETS_BACKEND=local/);
     expect(() => loadConfig({ DATABASE_URL: base.DATABASE_URL, SECRETS_BACKEND: 'aws' })).not.toThrow();
