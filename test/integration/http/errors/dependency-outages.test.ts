@@ -63,14 +63,17 @@ describe('a silent Redis rate-limit store', () => {
   it.each([
     ['never answers at all', undefined],
     ['goes silent after the handshake', greetAsRedis],
-  ])('lets requests through within a quarter second when Redis %s (fail open)', async (_case, greet) => {
+  ])('lets requests through at once, uncounted, when Redis %s (fail open after the 150 ms command timeout)', async (_case, greet) => {
     const silent = await startSilentServer({ greet });
     const api = await startTestApi(testConfig({ RATE_LIMIT_REDIS_URL: `redis://127.0.0.1:${silent.port}`, RATE_LIMIT_PUBLIC_PER_MINUTE: '2' }, keys));
     try {
       if (greet) await api.deps.rateLimitStores!.ready();
       for (let i = 0; i < 4; i += 1) {
         const { result: res, ms } = await timed(() => api.http.get('/openapi.json'));
-        expect({ status: res.status, ms: ms < 250 }).toEqual({ status: 200, ms: true });
+        // The store gives up after its 150 ms command timeout; without it the request would hang until Jest's own
+        // timeout. The bound is loose so a loaded CI machine cannot fail it; 4 answers past a limit of 2 prove
+        // the requests went through uncounted.
+        expect({ status: res.status, isPrompt: ms < 2_000 }).toEqual({ status: 200, isPrompt: true });
       }
       expect(silent.silentConnections).toBeGreaterThan(0);
     } finally {
