@@ -8,6 +8,7 @@ import { ConnectionAccounts1764000000006 } from './1764000000006-connection-acco
 import { ApiKeyExpiry1764000000007 } from './1764000000007-api-key-expiry';
 import { IdempotencyKeys1764000000008 } from './1764000000008-idempotency-keys';
 import { FilterIndexes1764000000009 } from './1764000000009-filter-indexes';
+import { OrganizationSubscription1764000000011 } from './1764000000011-organization-subscription';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ApiKeyExpiry1764000000007,
   IdempotencyKeys1764000000008,
   FilterIndexes1764000000009,
+  OrganizationSubscription1764000000011,
 ];
