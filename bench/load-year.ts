@@ -29,8 +29,11 @@ export async function loadYearOfEvents(ds: DataSource, shape: { connections: num
       [id, org.id, projects[i % 3], provider, `c${i}`, `connection:${id}`]);
     connections.push({ id, project: projects[i % 3], provider });
   }
-  // A bulk load, as a one-off import would do it: secondary indexes are rebuilt once at the end.
-  await ds.query(`DROP INDEX usage_events_org_time_idx`);
+  // A bulk load, as a one-off import would do it: secondary indexes (whatever the migrations made) are rebuilt once at the end.
+  const secondary: Array<{ name: string; definition: string }> = await ds.query(
+    `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i
+     WHERE i.indrelid = 'usage_events'::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`);
+  for (const index of secondary) await ds.query(`DROP INDEX ${index.name}`);
   await ds.query(`ALTER TABLE usage_events DROP CONSTRAINT usage_events_idempotency_key_key`);
   const total = CONNECTIONS * MODELS.length * GROUPS * HOURS;
   let done = 0;
@@ -56,7 +59,7 @@ export async function loadYearOfEvents(ds: DataSource, shape: { connections: num
   }
   process.stdout.write('\nrebuilding indexes and rollups… ');
   await ds.query(`ALTER TABLE usage_events ADD CONSTRAINT usage_events_idempotency_key_key UNIQUE (idempotency_key)`);
-  await ds.query(`CREATE INDEX usage_events_org_time_idx ON usage_events (org_id, bucket_start, id)`);
+  for (const index of secondary) await ds.query(index.definition);
   await ds.query(
     `INSERT INTO usage_rollups (org_id, project_id, connection_id, provider, model, day, factor_version, requests, input_uncached, input_cache_write,
        input_cache_read, output_tokens, reasoning_tokens, event_count, energy_wh_central, energy_wh_low, energy_wh_high, co2e_g_central, co2e_g_low, co2e_g_high)

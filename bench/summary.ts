@@ -64,6 +64,14 @@ async function main() {
         const [p] = await ds.query(`SELECT id FROM projects WHERE org_id = $1 AND slug = 'research'`, [orgId]);
         return get(`/api/v1/telemetry/summary?from=2025-10-01&to=2025-12-30&projectId=${p.id}`);
       }));
+      // One line per events filter: a first page and the page after it (the keyset cursor), over the full year.
+      const [c] = await ds.query(`SELECT id, project_id FROM provider_connections WHERE org_id = $1 ORDER BY name DESC LIMIT 1`, [orgId]);
+      for (const [label, filter] of [['no filter', ''], ['connection', `&connectionId=${c.id}`], ['project', `&projectId=${c.project_id}`],
+        ['model', `&model=${encodeURIComponent(MODELS[MODELS.length - 1])}`], ['provider', '&provider=anthropic']]) {
+        const first = (await get(`/api/v1/telemetry/events?${range}${filter}&limit=100`)) as { nextCursor: string };
+        show(`GET /telemetry/events (${label})`, await timeIt(REQUESTS / 4, () => get(`/api/v1/telemetry/events?${range}${filter}&limit=100`)));
+        show(`GET /telemetry/events (${label}, next page)`, await timeIt(REQUESTS / 4, () => get(`/api/v1/telemetry/events?${range}${filter}&limit=100&cursor=${first.nextCursor}`)));
+      }
       const baseline = show('baseline: GROUP BY over raw events (SQL only)', await timeIt(5, () => ds.query(
         `SELECT provider, model, factor_version, (bucket_start AT TIME ZONE 'UTC')::date AS day, sum(requests), sum(input_uncached), sum(input_cache_write),
            sum(input_cache_read), sum(output_tokens), sum(reasoning_tokens), count(*), sum(energy_wh_central), sum(energy_wh_low), sum(energy_wh_high),
