@@ -8,6 +8,7 @@ import { ConnectionAccounts1764000000006 } from './1764000000006-connection-acco
 import { ApiKeyExpiry1764000000007 } from './1764000000007-api-key-expiry';
 import { IdempotencyKeys1764000000008 } from './1764000000008-idempotency-keys';
 import { FilterIndexes1764000000009 } from './1764000000009-filter-indexes';
+import { BillingPeriodSnapshots1764000000010 } from './1764000000010-billing-period-snapshots';
 import { OrganizationSubscription1764000000011 } from './1764000000011-organization-subscription';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   ApiKeyExpiry1764000000007,
   IdempotencyKeys1764000000008,
   FilterIndexes1764000000009,
+  BillingPeriodSnapshots1764000000010,
   OrganizationSubscription1764000000011,
 ];
