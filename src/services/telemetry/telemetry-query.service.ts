@@ -36,7 +36,8 @@ const encodeEventCursor = (r: Row) => Buffer.from(`${r.bucket_start.toISOString(
 
 /**
  * Dashboard reads. Summaries and model breakdowns come from the daily rollups only (never a scan of raw
- * events); the events list and export walk `usage_events` by the (org, bucket_start, id) index.
+ * events); the events list and export walk `usage_events` in (bucket_start, id) order by the index of their filter
+ * (connection, project, model, else org; migration 1764000000009, plans checked in test/integration/db/query-plans).
  */
 export class TelemetryQueryService {
   constructor(private readonly ds: DataSource, private readonly factors: FactorSetRepository, private readonly now: () => Date = () => new Date()) {}
