@@ -30,7 +30,9 @@ const pool = () => (api.deps.dataSource.driver as PostgresDriver).master as Pool
 const inFlight = async () => (await api.deps.metrics.getSingleMetric('http_requests_in_flight')?.get())?.values[0]?.value;
 
 beforeAll(async () => {
-  api = await startTestApi(testConfig({ RATE_LIMIT_API_PER_MINUTE: '100000' }, keys));
+  // 20 exports at once queue for the pool; on a loaded machine a queued one may wait past the default 5 s
+  // connect timeout and answer 503 (right under overload, but not what this test is about).
+  api = await startTestApi(testConfig({ RATE_LIMIT_API_PER_MINUTE: '100000', DATABASE_CONNECT_TIMEOUT_MS: '60000' }, keys));
   token = `Bearer ${mintClerkToken(keys, { orgId: `org_export_abort_${Date.now()}` })}`;
   server = api.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
