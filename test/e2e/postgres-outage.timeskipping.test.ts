@@ -1,4 +1,5 @@
-// Our outage is not the customer's: Postgres unreachable for six poll intervals, then back. The real worker and
+// Our outage is not the customer's: Postgres unreachable for six poll intervals, and cut while a backfill is
+// ingesting, then back (a proxy stands in for a restart: the run's shared Postgres cannot go down). The real worker and
 // activities run on the time-skipping server and reach Postgres through a proxy the test cuts; the API keeps its
 // direct connection, so the test reads the connection and its usage through the API throughout. The provider
 // fake serves usage by the server's clock, so new usage keeps arriving during the outage.
@@ -10,16 +11,15 @@ import { statusQuery } from '../../workflows';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { createClerkTestKeys, mintClerkToken } from '../helpers/clerk';
 import { testEnv } from '../helpers/env';
+import { expectedBuckets, expectStoredUsage, HOUR, MINUTE, OPENAI_USAGE_PATH, printFigure, usageAround } from '../helpers/fault-usage';
 import { GOOD_KEYS } from '../helpers/provider-fakes';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { eventually, installQuietRuntime } from '../helpers/temporal';
 import { createTimeSkippingEnv, ServerClock, skipUntil } from '../helpers/time-skipping';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
-import { startOpenAIFake, type OpenAIFake, type OpenAIUsageRow } from '../fakes/openai.fake';
+import { startOpenAIFake, type OpenAIFake } from '../fakes/openai.fake';
 
-const HOUR = 3_600_000;
-const MINUTE = 60_000;
-const USAGE_PATH = '/v1/organization/usage/completions';
+const USAGE_PATH = OPENAI_USAGE_PATH;
 const keys = createClerkTestKeys();
 
 let env: TestWorkflowEnvironment;
@@ -53,38 +53,6 @@ afterAll(async () => {
   await fake?.close();
   await env?.teardown();
 });
-
-/**
- * Usage from a day before the test to half a day after it, every hour: gpt-4.1 at :02 and :30, o4-mini (with
- * cached input) at :40. The fake serves a row only once its clock has passed it, so a poll at :05 sees the
- * hour's first row in a bucket cut at :05 and the next poll the rest of that hour.
- */
-function usageAround(startMs: number): OpenAIUsageRow[] {
-  const first = Math.floor(startMs / HOUR) * HOUR - 24 * HOUR;
-  return Array.from({ length: 37 }, (_, i) => first + i * HOUR).flatMap((hour, i) => [
-    { startTime: (hour + 2 * MINUTE) / 1000, model: 'gpt-4.1', input_tokens: 4000 + i, output_tokens: 300 + i, num_model_requests: 2 },
-    { startTime: (hour + 30 * MINUTE) / 1000, model: 'gpt-4.1', input_tokens: 1000, output_tokens: 100 + 2 * i, num_model_requests: 1 },
-    { startTime: (hour + 40 * MINUTE) / 1000, model: 'o4-mini', input_tokens: 2000 + 3 * i, input_cached_tokens: 500, output_tokens: 800, num_model_requests: 1 },
-  ]);
-}
-
-interface BucketCounts { inputUncached: string; inputCacheRead: string; output: string; requests: string }
-
-/** What one poll up to `untilMs` must store, computed from the fake's rows alone: one entry per hour and model. */
-function expectedBuckets(rows: OpenAIUsageRow[], untilMs: number): Map<string, BucketCounts> {
-  const sums = new Map<string, { inputUncached: number; inputCacheRead: number; output: number; requests: number }>();
-  for (const r of rows.filter((row) => row.startTime * 1000 < untilMs)) {
-    const key = `${new Date(Math.floor((r.startTime * 1000) / HOUR) * HOUR).toISOString()} ${r.model}`;
-    const s = sums.get(key) ?? { inputUncached: 0, inputCacheRead: 0, output: 0, requests: 0 };
-    const cached = Number(r.input_cached_tokens ?? 0);
-    s.inputUncached += Number(r.input_tokens) - cached;
-    s.inputCacheRead += cached;
-    s.output += Number(r.output_tokens);
-    s.requests += Number(r.num_model_requests);
-    sums.set(key, s);
-  }
-  return new Map([...sums].map(([key, s]) => [key, { inputUncached: String(s.inputUncached), inputCacheRead: String(s.inputCacheRead), output: String(s.output), requests: String(s.requests) }]));
-}
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const get = (url: string) => api.http.get(url).set('Authorization', token);
@@ -161,22 +129,45 @@ describe('Postgres unreachable for the worker', () => {
 
     expect(after).toMatchObject({ status: 'active', consecutiveFailures: 0, lastError: null });
     const expected = expectedBuckets(rows, Date.parse(after.cursor));
-    const events = await eventsOf(id, t0);
-    const stored = new Map(events.map((e) => [
-      `${new Date(e.bucketStart).toISOString()} ${e.model}`,
-      { inputUncached: e.tokens.inputUncached, inputCacheRead: e.tokens.inputCacheRead, output: e.tokens.output, requests: e.requests },
-    ]));
-    // Every bucket once (no two events share an hour and model), with the fake's final counts.
-    expect(stored.size).toBe(events.length);
-    expect(Object.fromEntries(stored)).toEqual(Object.fromEntries(expected));
-    for (const hour of outageHours) expect(stored.has(hour)).toBe(true);
+    // Every bucket once, with the fake's final counts, the outage's hours included.
+    for (const hour of outageHours) expect(expected.has(hour)).toBe(true);
+    const events = await expectStoredUsage(api.http, token, id, t0, expected);
+    printFigure(`postgres cut between polls — outage 6 h of poller time, failed polls ${stateDuring.pollCount - pollsBefore} (internal, retried), connections refused ${proxy.counts.refused}, events ${events}/${expected.size}, strikes ${after.consecutiveFailures}`);
+  }, 120_000);
 
-    const sum = (f: (b: BucketCounts) => string) => String([...expected.values()].reduce((a, b) => a + Number(f(b)), 0));
-    const totals = (await get(`/api/v1/telemetry/summary?connectionId=${id}&${range(t0)}`)).body.totals;
-    expect(totals).toMatchObject({
-      events: String(expected.size),
-      requests: sum((b) => b.requests),
-      tokens: { inputUncached: sum((b) => b.inputUncached), inputCacheRead: sum((b) => b.inputCacheRead), inputCacheWrite: '0', output: sum((b) => b.output) },
-    });
+  it('cut while a backfill is ingesting, then back: the poll is retried, nothing lost or doubled', async () => {
+    const t0 = Math.floor(clock.now().getTime() / HOUR) * HOUR + HOUR + 10 * MINUTE;
+    await clock.sleepUntil(t0);
+    const rows = usageAround(t0);
+    fake.setUsage(rows);
+    fake.reset();
+    token = `Bearer ${mintClerkToken(keys, { orgId: `org_e2e_outage_ingest_${Date.now()}` })}`;
+    // The backfill's third page answers late: the cut lands after two pages were ingested, before the third.
+    fake.failNext(1, { delayMs: 1500 }, { pathPrefix: USAGE_PATH, match: (r) => r.query.has('page') && fake.requests.filter((q) => q.query.has('page')).length >= 2 });
+    const created = await api.http.post('/api/v1/connections').set('Authorization', token).send({ provider: 'openai', apiKey: GOOD_KEYS.openai });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    const handle = env.client.workflow.getHandle(`connection:${id}`);
+    await eventually(() => expect(fake.requests.filter((r) => r.query.has('page')).length).toBeGreaterThanOrEqual(2), { timeoutMs: 30_000 });
+    const ingestedBefore = (await eventsOf(id, t0)).length;
+    const refusedBefore = proxy.counts.refused;
+    const cutAt = Date.now();
+    proxy.cut();
+    // Cut until the slow page has come back and its ingestion (or the attempt after it) was refused.
+    await eventually(() => expect(proxy.counts.refused).toBeGreaterThan(refusedBefore), { timeoutMs: 30_000 });
+    await clock.sleep('2 minutes');
+    proxy.restore();
+    const downtimeMs = Date.now() - cutAt;
+
+    const after = await skipUntil(env, '1 minute', async () => {
+      const c = await connectionOf(id);
+      expect(c.lastSuccessAt).not.toBeNull();
+      return c;
+    }, 30);
+    expect(after).toMatchObject({ status: 'active', consecutiveFailures: 0, lastError: null });
+    const expected = expectedBuckets(rows, Date.parse(after.cursor));
+    const events = await expectStoredUsage(api.http, token, id, t0, expected);
+    const { pollCount, strikes } = await handle.query(statusQuery);
+    printFigure(`postgres cut mid-ingestion — ${ingestedBefore} events stored before the cut, downtime ${(downtimeMs / 1000).toFixed(1)} s (2 min of poller time), connections refused ${proxy.counts.refused - refusedBefore}, polls ${pollCount}, events ${events}/${expected.size}, strikes ${strikes}`);
   }, 120_000);
 });
