@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createClerkTestKeys, mintClerkToken } from '../helpers/clerk';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { testEnv } from '../helpers/env';
+import { printFigure } from '../helpers/fault-usage';
 import { GOOD_KEYS } from '../helpers/provider-fakes';
 import { eventually, installQuietRuntime } from '../helpers/temporal';
 import { createTimeSkippingEnv, skipUntil } from '../helpers/time-skipping';
@@ -118,6 +119,9 @@ describe('a worker killed mid-poll', () => {
       const totals = (await get(`/api/v1/telemetry/summary?connectionId=${id}`)).body.totals;
       expect(totals.events).toBe(String(usage.length));
       expect(totals.tokens.output).toBe(String(usage.reduce((a, r) => a + Number(r.output_tokens), 0)));
+      const connection = (await get(`/api/v1/connections/${id}`)).body;
+      expect(connection).toMatchObject({ status: 'active', consecutiveFailures: 0 });
+      printFigure(`worker killed mid-poll — ${firstPage.length} events stored before the kill, events ${events.length}/${usage.length}, all revision 1, strikes ${connection.consecutiveFailures}`);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await second?.stop();
