@@ -1,11 +1,12 @@
+import { createBillingActivities, type BillingDeps } from './billing.activities';
 import { createPollingActivities, type PollingDeps } from './polling.activities';
 import { createRepairActivities, type RepairDeps } from './repair.activities';
 
-export type ActivityDeps = PollingDeps & RepairDeps;
+export type ActivityDeps = PollingDeps & RepairDeps & BillingDeps;
 
 /** Every activity the worker registers; thin wrappers over services, all I/O of workflows happens here. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createPollingActivities(deps), ...createRepairActivities(deps) };
+  return { ...createPollingActivities(deps), ...createRepairActivities(deps), ...createBillingActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -9,6 +9,7 @@ export const SEARCH_ATTRIBUTES = {
   Provider: 'Keyword',
   ConnectionStatus: 'Keyword',
   Strikes: 'Int',
+  BillingStatus: 'Keyword',
 } as const;
 
 export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Totals } from './telemetry';
 import { Provider } from './usage';
 
 export const ConnectionRunStatus = z.enum(['active', 'paused', 'failed']);
@@ -94,3 +95,77 @@ export type RepairPageInput = z.infer<typeof RepairPageInput>;
 /** `nextAfter`: where the next page starts; null when this page was the last. */
 export const RepairPageResult = ConnectionRepairCounts.extend({ nextAfter: z.uuid().nullable() });
 export type RepairPageResult = z.infer<typeof RepairPageResult>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Billing periods: `billing-period:{orgId}:{YYYY-MM}`, one per paid period, never reused.
+
+export const BillingPeriodStatus = z.enum(['open', 'closing', 'closed', 'failed']);
+export type BillingPeriodStatus = z.infer<typeof BillingPeriodStatus>;
+
+/** Instants as ISO strings (UTC): the period is the invoice line's `period`, not the invoice's period_start/end. */
+export const BillingPeriodInput = z.object({
+  orgId: z.uuid(),
+  periodStart: z.iso.datetime(),
+  periodEnd: z.iso.datetime(),
+  /** Late usage still lands this long after the period ends; the totals are taken once it has passed. */
+  graceSeconds: z.number().int().min(0),
+});
+export type BillingPeriodInput = z.infer<typeof BillingPeriodInput>;
+
+/** From `invoice.paid` / `invoice.payment_succeeded` (the two deduplicated by invoice id before signalling). */
+export const InvoicePaidSignal = z.object({ invoiceId: z.string().min(1), eventId: z.string().min(1), paidAt: z.iso.datetime().nullable() });
+export type InvoicePaidSignal = z.infer<typeof InvoicePaidSignal>;
+
+/** From `invoice.payment_failed`: the period is `failed` (no receipt) until an `invoicePaid`. */
+export const InvoicePaymentFailedSignal = z.object({ invoiceId: z.string().min(1), eventId: z.string().min(1), attemptCount: z.number().int().min(0) });
+export type InvoicePaymentFailedSignal = z.infer<typeof InvoicePaymentFailedSignal>;
+
+/** From `customer.subscription.deleted`: a paid period still closes normally; an unpaid one ends `failed` at its close time. */
+export const SubscriptionEndedSignal = z.object({ eventId: z.string().min(1) });
+export type SubscriptionEndedSignal = z.infer<typeof SubscriptionEndedSignal>;
+
+/** What the `billingStatus` query answers. */
+export const BillingPeriodState = z.object({
+  status: BillingPeriodStatus,
+  periodStart: z.string(),
+  periodEnd: z.string(),
+  /** period end + grace: when a paid period's totals are taken, and when an unpaid one of an ended subscription gives up. */
+  closesAt: z.string(),
+  invoiceId: z.string().nullable(),
+  paymentFailures: z.number().int(),
+  isSubscriptionEnded: z.boolean(),
+  /** Signals that changed nothing (duplicates, a failure after payment, another period's invoice). */
+  ignoredSignals: z.number().int(),
+});
+export type BillingPeriodState = z.infer<typeof BillingPeriodState>;
+
+/** Upsert of the `billing_periods` row (by org and period start) mirroring the workflow's status. */
+export const BillingPeriodRecord = z.object({
+  orgId: z.uuid(),
+  periodStart: z.string(),
+  periodEnd: z.string(),
+  status: BillingPeriodStatus,
+  invoiceId: z.string().nullable(),
+  workflowId: z.string(),
+  receiptDueAt: z.string(),
+});
+export type BillingPeriodRecord = z.infer<typeof BillingPeriodRecord>;
+
+/** Small on purpose (history stays small): the totals themselves stay on the row. */
+export const FinalizeResult = z.object({ billingPeriodId: z.uuid(), events: z.string(), factorVersions: z.array(z.string()) });
+export type FinalizeResult = z.infer<typeof FinalizeResult>;
+
+export const BillingPeriodResult = z.object({ status: BillingPeriodStatus, invoiceId: z.string().nullable(), billingPeriodId: z.uuid().nullable() });
+export type BillingPeriodResult = z.infer<typeof BillingPeriodResult>;
+
+/**
+ * The period's totals as finalize took them from the organization's daily rollups (exact decimal strings, the
+ * same figures the dashboard sums): days [from, to), UTC; a first, partial period counts its start day whole.
+ */
+export const BillingPeriodSnapshot = z.object({
+  range: z.object({ from: z.string(), to: z.string() }),
+  factorVersions: z.array(z.string()).describe('factor versions the figures were computed with'),
+  totals: Totals,
+  takenAt: z.iso.datetime(),
+});
+export type BillingPeriodSnapshot = z.infer<typeof BillingPeriodSnapshot>;

@@ -2,3 +2,4 @@
 export { connectionPollingWorkflow, pauseSignal, resumeSignal, statusQuery, syncNowSignal } from './connection-polling.workflow';
 export { connectionRepairWorkflow } from './connection-repair.workflow';
 export { reconciliationWorkflow } from './reconciliation.workflow';
+export { billingPeriodWorkflow, billingStatusQuery, invoicePaidSignal, invoicePaymentFailedSignal, subscriptionEndedSignal } from './billing-period.workflow';

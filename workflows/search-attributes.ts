@@ -6,3 +6,5 @@ export const ConnectionIdKey = defineSearchAttributeKey('ConnectionId', SearchAt
 export const ProviderKey = defineSearchAttributeKey('Provider', SearchAttributeType.KEYWORD);
 export const ConnectionStatusKey = defineSearchAttributeKey('ConnectionStatus', SearchAttributeType.KEYWORD);
 export const StrikesKey = defineSearchAttributeKey('Strikes', SearchAttributeType.INT);
+/** `open`, `closing`, `closed` or `failed`: billing-period workflows, e.g. `BillingStatus = "failed"`. */
+export const BillingStatusKey = defineSearchAttributeKey('BillingStatus', SearchAttributeType.KEYWORD);
