@@ -18,6 +18,7 @@ export const ErrorCode = z.enum([
   'RATE_LIMITED',
   'PROVIDER_UNREACHABLE',
   'SERVICE_UNAVAILABLE',
+  'BILLING_NOT_CONFIGURED',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -18,6 +18,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   PROVIDER_UNREACHABLE: 502,
   SERVICE_UNAVAILABLE: 503,
+  // This server runs without Stripe settings: not an outage, so no Retry-After.
+  BILLING_NOT_CONFIGURED: 503,
   INTERNAL: 500,
 };
 

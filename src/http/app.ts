@@ -11,6 +11,7 @@ import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { idempotentWrites, takesIdempotencyKey } from './middleware/idempotency';
 import { holdInFlight, httpMetrics } from './middleware/metrics';
 import { pathDecodeErrors } from './middleware/path-decode-error';
+import { requirePlan } from './middleware/require-plan';
 import { byClientIp, byOrganization, createLimiter } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { buildOpenApiDocument } from './openapi';
@@ -22,6 +23,7 @@ const BODY_LIMIT = '1mb';
 function mountRoute(app: Express, route: RouteSpec, deps: AppDeps): void {
   if ((route.auth === 'organization') !== route.path.startsWith('/api/v1/')) throw new Error(`route ${route.path}: organization routes live under /api/v1`);
   if (route.auth === 'organization') app[route.method](route.path, requireAccess(route.path, route.access));
+  if (route.auth === 'organization' && route.plan) app[route.method](route.path, requirePlan(route.plan, deps.config));
   if (takesIdempotencyKey(route)) app.post(route.path, idempotentWrites(deps, route.path));
   app[route.method](route.path, async (req: Request, res: Response) => {
     const release = holdInFlight(res);

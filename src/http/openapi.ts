@@ -3,6 +3,7 @@ import { ErrorBody } from '../../contracts/errors';
 import { IdempotencyHeaders } from '../../contracts/idempotency';
 import { ACCESS_DESCRIPTIONS } from './middleware/authorize';
 import { takesIdempotencyKey } from './middleware/idempotency';
+import { PLAN_DESCRIPTIONS } from './middleware/require-plan';
 import type { RouteSpec } from './route';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
@@ -10,7 +11,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'No active organization, the caller\'s role does not allow this (FORBIDDEN, naming the role needed), or the plan does not include this', 404: 'Not found (or belongs to another organization)',
   409: 'Conflicts with the current state, or a request with this Idempotency-Key is still running (IDEMPOTENCY_KEY_IN_USE)', 413: 'Body larger than 1 MB',
   422: 'The provider rejected the key, or this Idempotency-Key was used with a different request (IDEMPOTENCY_KEY_REUSED)',
-  429: 'Rate limited: see Retry-After', 502: 'The provider could not be reached', 503: 'A dependency is down',
+  429: 'Rate limited: see Retry-After', 502: 'The provider could not be reached', 503: 'A dependency is down, or billing is not configured on this server (BILLING_NOT_CONFIGURED)',
 };
 
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z_]+)/g, '{$1}');
@@ -29,8 +30,9 @@ export function buildOpenApiDocument(routes: RouteSpec[], serverUrl?: string): o
       method: route.method,
       path: toOpenApiPath(route.path),
       summary: route.summary,
-      description: route.auth === 'organization' ? `Requires ${ACCESS_DESCRIPTIONS[route.access]}.` : undefined,
+      description: route.auth === 'organization' ? `Requires ${ACCESS_DESCRIPTIONS[route.access]}.${route.plan ? ` Requires ${PLAN_DESCRIPTIONS[route.plan]}.` : ''}` : undefined,
       'x-required-access': route.auth === 'organization' ? route.access : undefined,
+      'x-required-plan': route.auth === 'organization' ? route.plan : undefined,
       tags: [route.tag],
       security: route.auth === 'organization' ? [{ bearer: [] }] : [],
       request: {

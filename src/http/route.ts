@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { AppError } from '../errors';
 import type { AuthContext } from './middleware/authenticate';
 import type { RouteAccess } from './middleware/authorize';
+import type { RoutePlan } from './middleware/require-plan';
 import type { AppDeps } from './deps';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -22,9 +23,10 @@ export interface HandlerInput<P, Q, B> {
 
 /**
  * An organization route names who may call it (see RouteAccess); the app checks it before parsing the request,
- * and the OpenAPI description states it. A public route has no caller to check.
+ * and the OpenAPI description states it. `plan: 'paid'` refuses free organizations (403 PLAN_REQUIRED) right after
+ * that check. A public route has no caller to check.
  */
-type RouteAuth = { auth: 'organization'; access: RouteAccess } | { auth: 'public'; access?: never };
+type RouteAuth = { auth: 'organization'; access: RouteAccess; plan?: RoutePlan } | { auth: 'public'; access?: never; plan?: never };
 
 export type RouteSpec<P extends Schema | undefined = Schema | undefined, Q extends Schema | undefined = Schema | undefined, B extends Schema | undefined = Schema | undefined> =
   RouteAuth & RouteBody<P, Q, B>;

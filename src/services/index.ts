@@ -3,8 +3,10 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { createConnectors, type Connectors } from '../connectors';
 import { createSecretStore, ProviderKeyStore } from '../integrations/secrets';
+import { createStripeClient, type StripeClient } from '../integrations/stripe';
 import type { TemporalHandle } from '../integrations/temporal';
 import { ApiKeyService } from './api-key.service';
+import { BillingService } from './billing/billing.service';
 import { ConnectionWorkflows } from './connections/connection-workflows';
 import { ConnectionService } from './connections/connection.service';
 import { OrganizationService } from './organization.service';
@@ -20,6 +22,8 @@ export interface ServiceDeps {
   now?: () => Date;
   /** Defaults to the configured provider base URLs; tests never need to override (they configure fakes). */
   connectors?: Connectors;
+  /** Defaults to the client the Stripe settings describe (null without STRIPE_SECRET_KEY). */
+  stripe?: StripeClient | null;
 }
 
 export interface Services {
@@ -29,6 +33,7 @@ export interface Services {
   projects: ProjectService;
   factorSets: FactorSetRepository;
   telemetry: TelemetryQueryService;
+  billing: BillingService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -42,6 +47,7 @@ export function createServices(deps: ServiceDeps): Services {
     projects: new ProjectService(deps.dataSource),
     factorSets,
     telemetry: new TelemetryQueryService(deps.dataSource, factorSets, now),
+    billing: new BillingService({ dataSource: deps.dataSource, stripe: deps.stripe !== undefined ? deps.stripe : createStripeClient(config.stripe), config, now }),
     connections: new ConnectionService({
       dataSource: deps.dataSource,
       connectors: deps.connectors ?? createConnectors({ ...config.providers }),

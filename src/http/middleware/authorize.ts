@@ -10,7 +10,7 @@ export type OrgRole = 'org:admin' | 'org:member';
  * - `member`: any member of the organization and its API keys (reads, estimates, asking for a sync);
  * - `admin`: `org:admin` sessions and API keys (a key acts for the organization);
  * - `admin-session`: `org:admin` sessions only. API keys are refused so that a leaked key cannot mint its own
- *   replacement or revoke the keys its owners would rotate to.
+ *   replacement or revoke the keys its owners would rotate to, nor start a subscription or open the billing portal.
  */
 export type RouteAccess = 'member' | 'admin' | 'admin-session';
 
@@ -35,7 +35,7 @@ export function authorize(access: RouteAccess, auth: AuthContext): void {
   const { caller } = auth;
   if (caller.type === 'api_key') {
     if (access === 'admin') return;
-    throw forbidden('API keys cannot create or revoke API keys: this requires the org:admin role in a signed-in session');
+    throw forbidden('API keys cannot manage API keys or billing: this requires the org:admin role in a signed-in session');
   }
   if (caller.role !== 'org:admin') throw forbidden(`this action requires the org:admin role; your role is ${caller.role}`);
 }

@@ -2,6 +2,9 @@ import type { RouteSpec } from '../route';
 import createApiKey from './api-keys/create-api-key';
 import listApiKeys from './api-keys/list-api-keys';
 import revokeApiKey from './api-keys/revoke-api-key';
+import createCheckout from './billing/create-checkout';
+import createPortalSession from './billing/create-portal-session';
+import getBillingStatus from './billing/get-billing-status';
 import createConnection from './connections/create-connection';
 import deleteConnection from './connections/delete-connection';
 import getConnection from './connections/get-connection';
@@ -31,4 +34,5 @@ export const ROUTES: RouteSpec[] = [
   createEstimate, getSummary, listModels, listEvents, exportUsage,
   createConnection, listConnections, getConnection, deleteConnection, syncConnection, moveConnection, replaceConnectionKey,
   createProject, listProjects, getProject, updateProject, deleteProject,
+  createCheckout, createPortalSession, getBillingStatus,
 ];

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { ErrorBody } from '../../../../contracts/errors';
 import { createClerkTestKeys, mintClerkToken } from '../../../helpers/clerk';
 import { startTestApi, type TestApi } from '../../../helpers/api';
+import { startStripeFake, type StripeFake } from '../../../fakes/stripe.fake';
 import { testConfig, testEnv } from '../../../helpers/env';
 import { GOOD_KEYS, startProviderFakes, type ProviderFakes } from '../../../helpers/provider-fakes';
 import {
@@ -22,6 +23,7 @@ const URL_STRING = { maxHuge: 2_000 };
 
 const keys = createClerkTestKeys();
 let fakes: ProviderFakes;
+let stripe: StripeFake;
 let api: TestApi;
 let seeded: Seeded;
 let auth: Record<string, string | undefined>;
@@ -33,7 +35,9 @@ interface FuzzRequest { pathParams: Record<string, string>; query: string[]; bod
 
 beforeAll(async () => {
   fakes = await startProviderFakes();
-  const env = testEnv({ ...fakes.env, RATE_LIMIT_API_PER_MINUTE: '1000000', RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000' }, keys);
+  // Billing configured against the Stripe imitation: without settings its routes answer 503 by design.
+  stripe = await startStripeFake();
+  const env = testEnv({ ...fakes.env, ...stripe.env(), RATE_LIMIT_API_PER_MINUTE: '1000000', RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000' }, keys);
   api = await startTestApi(testConfig(env, keys));
   const orgId = `org_fuzz_${Date.now()}`;
   const token = (orgRole: string) => `Bearer ${mintClerkToken(keys, { orgId, orgRole, expiresIn: 3600 })}`;
@@ -59,7 +63,7 @@ beforeAll(async () => {
     revokedKeyShape: `Bearer cp_live_${'A'.repeat(43)}`,
   };
 });
-afterAll(async () => { await api?.close(); await fakes?.close(); });
+afterAll(async () => { await api?.close(); await fakes?.close(); await stripe?.close(); });
 
 function operationsOf(doc: any): Operation[] {
   const ops: Operation[] = [];

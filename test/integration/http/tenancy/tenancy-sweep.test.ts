@@ -6,6 +6,7 @@ import { IngestService } from '../../../../src/services/telemetry/ingest.service
 import { bucket } from '../../../factories/usage';
 import { GOOD_KEYS, startProviderFakes, type ProviderFakes } from '../../../helpers/provider-fakes';
 import { ROUTES } from '../../../../src/http/routes';
+import { startStripeFake, type StripeFake } from '../../../fakes/stripe.fake';
 
 /**
  * Walks every organization route. Routes with an id act on organization B's resources using
@@ -16,6 +17,7 @@ import { ROUTES } from '../../../../src/http/routes';
 const keys = createClerkTestKeys();
 let api: TestApi;
 let fakes: ProviderFakes;
+let stripe: StripeFake;
 let tokenA: string;
 let projectOfA: string;
 let tokenB: string;
@@ -70,6 +72,9 @@ const collectionRoutes: Record<string, { body?: object }> = {
   'GET /api/v1/telemetry/models': {},
   'GET /api/v1/telemetry/events': {},
   'GET /api/v1/export': {},
+  'POST /api/v1/billing/checkout': { body: { plan: 'pro' } },
+  'POST /api/v1/billing/portal': {},
+  'GET /api/v1/billing/status': {},
 };
 
 /**
@@ -80,7 +85,8 @@ const ROLE_SWEEP_KEYS = Array.from({ length: 40 }, (_, i) => `sk-or-v1-managemen
 
 beforeAll(async () => {
   fakes = await startProviderFakes({ extraKeys: { openrouter: ROLE_SWEEP_KEYS } });
-  api = await startTestApi(testConfig({ ...fakes.env, RATE_LIMIT_API_PER_MINUTE: '10000' }, keys));
+  stripe = await startStripeFake();
+  api = await startTestApi(testConfig({ ...fakes.env, ...stripe.env(), RATE_LIMIT_API_PER_MINUTE: '10000' }, keys));
   tokenA = `Bearer ${mintClerkToken(keys, { orgId: `org_sweep_a_${Date.now()}` })}`;
   tokenB = `Bearer ${mintClerkToken(keys, { orgId: `org_sweep_b_${Date.now()}` })}`;
   await api.http.post('/api/v1/api-keys').set('Authorization', tokenB).send({ name: 'b-visible-name' });
@@ -92,8 +98,13 @@ beforeAll(async () => {
     .ingest({ id: connB, orgId: rowB.org_id, projectId: rowB.project_id, provider: 'openai' }, [bucket({ hour: yesterday, model: 'b-visible-name-model' })]);
   const orgOfA = (await api.http.get('/api/v1/me').set('Authorization', tokenA)).body.organization.id;
   [{ id: projectOfA }] = await api.deps.dataSource.query(`SELECT id FROM projects WHERE org_id = $1 AND is_default`, [orgOfA]);
+  // Both have a Stripe customer (A's portal answers 200 only with one); B also a billing period and a plan.
+  for (const token of [tokenA, tokenB]) expect((await api.http.post('/api/v1/billing/checkout').set('Authorization', token).send({ plan: 'pro' })).status).toBe(200);
+  const orgOfB = (await api.http.get('/api/v1/me').set('Authorization', tokenB)).body.organization.id;
+  await api.deps.dataSource.query(`UPDATE organizations SET plan = 'enterprise', subscription_status = 'past_due', current_period_start = '2031-05-01Z', current_period_end = '2031-06-01Z' WHERE id = $1`, [orgOfB]);
+  await api.deps.dataSource.query(`INSERT INTO billing_periods (org_id, period_start, period_end, status, workflow_id) VALUES ($1, '2031-05-01Z', '2031-06-01Z', 'open', 'billing-period:b-visible-name')`, [orgOfB]);
 });
-afterAll(async () => { await api.close(); await fakes.close(); });
+afterAll(async () => { await api.close(); await fakes.close(); await stripe.close(); });
 
 const orgRoutes = ROUTES.filter((r) => r.auth === 'organization');
 
@@ -130,6 +141,10 @@ describe('tenancy sweep', () => {
       const res = await api.http.get(path).set('Authorization', tokenB);
       expect(JSON.stringify(res.body) + res.text).toContain('b-visible-name');
     }
+    const billingOfB = (await api.http.get('/api/v1/billing/status').set('Authorization', tokenB)).body;
+    expect(billingOfB).toMatchObject({ plan: 'enterprise', subscriptionStatus: 'past_due', periods: [{ periodStart: '2031-05-01T00:00:00.000Z' }] });
+    const billingOfA = (await api.http.get('/api/v1/billing/status').set('Authorization', tokenA)).body;
+    expect(billingOfA).toEqual({ plan: 'free', subscriptionStatus: null, currentPeriod: null, periods: [], nextReceiptDueAt: null });
   });
 
   it("leaves B's key working after A's attempts", async () => {
@@ -158,6 +173,9 @@ const writeStatuses: Record<string, Record<Caller, number>> = {
   'POST /api/v1/projects': { member: 403, admin: 201, apiKey: 201 },
   'PATCH /api/v1/projects/:id': { member: 403, admin: 200, apiKey: 200 },
   'DELETE /api/v1/projects/:id': { member: 403, admin: 204, apiKey: 204 },
+  // Subscribing and the billing portal are for signed-in admins only (an API key cannot commit to payments).
+  'POST /api/v1/billing/checkout': { member: 403, admin: 200, apiKey: 403 },
+  'POST /api/v1/billing/portal': { member: 403, admin: 200, apiKey: 403 },
 };
 
 describe('role sweep', () => {
@@ -189,6 +207,12 @@ describe('role sweep', () => {
     'POST /api/v1/projects': async () => ({ path: '/api/v1/projects', body: { name: name() } }),
     'PATCH /api/v1/projects/:id': async () => ({ path: `/api/v1/projects/${await newProject()}`, body: { name: name() } }),
     'DELETE /api/v1/projects/:id': async () => ({ path: `/api/v1/projects/${await newProject()}` }),
+    'POST /api/v1/billing/checkout': async () => ({ path: '/api/v1/billing/checkout', body: { plan: 'enterprise' } }),
+    'POST /api/v1/billing/portal': async () => {
+      // The portal needs C's Stripe customer, which its admin's first checkout creates.
+      expect((await api.http.post('/api/v1/billing/checkout').set('Authorization', authOfC.admin).send({ plan: 'pro' })).status).toBe(200);
+      return { path: '/api/v1/billing/portal' };
+    },
   };
 
   /** What a refused request must leave untouched. */
@@ -196,6 +220,7 @@ describe('role sweep', () => {
     keys: await api.deps.dataSource.query(`SELECT id, revoked_at FROM api_keys WHERE org_id = $1 ORDER BY id`, [orgOfC]),
     connections: await api.deps.dataSource.query(`SELECT id, project_id, status, name, key_hint, key_fingerprint, last_manual_sync_at FROM provider_connections WHERE org_id = $1 ORDER BY id`, [orgOfC]),
     projects: await api.deps.dataSource.query(`SELECT id, name, slug, is_default FROM projects WHERE org_id = $1 ORDER BY id`, [orgOfC]),
+    billing: await api.deps.dataSource.query(`SELECT plan, stripe_customer_id, stripe_subscription_id FROM organizations WHERE id = $1`, [orgOfC]),
   });
 
   beforeAll(async () => {
