@@ -19,7 +19,11 @@ import { PollFailureType, type RepairPageInput, type RepairPageResult } from '..
 import type { RepairActivities } from '../../activities/repair.activities';
 import type { TemporalHandle } from '../../src/integrations/temporal';
 import { ConnectionWorkflows, connectionWorkflowId } from '../../src/services/connections/connection-workflows';
-import { connectionRepairWorkflow, pauseSignal, reconciliationWorkflow, resumeSignal, statusQuery, syncNowSignal } from '../../workflows';
+import type { BillingActivities } from '../../activities/billing.activities';
+import {
+  billingPeriodWorkflow, billingStatusQuery, connectionRepairWorkflow, invoicePaidSignal, invoicePaymentFailedSignal, pauseSignal,
+  reconciliationWorkflow, resumeSignal, statusQuery, subscriptionEndedSignal, syncNowSignal,
+} from '../../workflows';
 import {
   connectionGone, credentialRejected, eventually, FakePollingActivities, installQuietRuntime, permanent,
   registerSearchAttributes, transient, uniqueTaskQueue, workflowBundle,
@@ -193,6 +197,59 @@ record('record golden histories', () => {
         await env.sleep('1 hour'); // ConnectionGone on the next hourly poll
         await handle.result();
         await save('connectionPollingWorkflow', 'hourly-timers-transient-strikes-resume', handle);
+      });
+    });
+
+    /** billingPeriodWorkflow with activities that only record: the history is the workflow's, not Postgres's. */
+    async function withBillingPeriod(scenario: string, body: (handle: WorkflowHandle<typeof billingPeriodWorkflow>, endMs: number) => Promise<void>) {
+      const recorded: string[] = [];
+      const activities = {
+        recordBillingPeriod: async (input) => { recorded.push(input.status); },
+        finalizeBillingPeriod: async () => ({ billingPeriodId: randomUUID(), events: '42', factorVersions: ['1.0'] }),
+      } satisfies BillingActivities;
+      const taskQueue = uniqueTaskQueue('record');
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+      const startMs = Math.floor((await env.currentTimeMs()) / 86_400_000) * 86_400_000 - 10 * 86_400_000;
+      const endMs = startMs + 30 * 86_400_000;
+      const orgId = randomUUID();
+      await worker.runUntil(async () => {
+        const handle = await env.client.workflow.start(billingPeriodWorkflow, {
+          taskQueue, workflowId: `billing-period:${orgId}:${new Date(startMs).toISOString().slice(0, 7)}`, workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [{ orgId, periodStart: new Date(startMs).toISOString(), periodEnd: new Date(endMs).toISOString(), graceSeconds: 172_800 }],
+        });
+        await body(handle, endMs);
+        await save('billingPeriodWorkflow', scenario, handle);
+      });
+    }
+
+    test('billingPeriodWorkflow: paid, duplicate and late failure ignored, 48 h sleep, finalize, closed', async () => {
+      await withBillingPeriod('paid-sleep-finalize-closed', async (handle) => {
+        await handle.signal(invoicePaidSignal, { invoiceId: 'in_1', eventId: 'evt_1', paidAt: null });
+        await eventually(async () => expect((await handle.query(billingStatusQuery)).status).toBe('closing'));
+        await handle.signal(invoicePaidSignal, { invoiceId: 'in_1', eventId: 'evt_2', paidAt: null });
+        await handle.signal(invoicePaymentFailedSignal, { invoiceId: 'in_1', eventId: 'evt_3', attemptCount: 1 });
+        await eventually(async () => expect((await handle.query(billingStatusQuery)).ignoredSignals).toBe(2));
+        expect(await handle.result()).toMatchObject({ status: 'closed', invoiceId: 'in_1' });
+      });
+    });
+
+    test('billingPeriodWorkflow: payment failed twice, then paid, closed', async () => {
+      await withBillingPeriod('failed-then-paid-closed', async (handle) => {
+        await handle.signal(invoicePaymentFailedSignal, { invoiceId: 'in_2', eventId: 'evt_f1', attemptCount: 1 });
+        await eventually(async () => expect((await handle.query(billingStatusQuery)).status).toBe('failed'));
+        await handle.signal(invoicePaymentFailedSignal, { invoiceId: 'in_2', eventId: 'evt_f2', attemptCount: 2 });
+        await eventually(async () => expect((await handle.query(billingStatusQuery)).paymentFailures).toBe(2));
+        await handle.signal(invoicePaidSignal, { invoiceId: 'in_2', eventId: 'evt_p', paidAt: null });
+        expect(await handle.result()).toMatchObject({ status: 'closed', invoiceId: 'in_2' });
+      });
+    });
+
+    test('billingPeriodWorkflow: payment failed, subscription ended, ends failed at its close time', async () => {
+      await withBillingPeriod('failed-subscription-ended', async (handle) => {
+        await handle.signal(invoicePaymentFailedSignal, { invoiceId: 'in_3', eventId: 'evt_f', attemptCount: 4 });
+        await eventually(async () => expect((await handle.query(billingStatusQuery)).status).toBe('failed'));
+        await handle.signal(subscriptionEndedSignal, { eventId: 'evt_deleted' });
+        expect(await handle.result()).toMatchObject({ status: 'failed', billingPeriodId: null });
       });
     });
   });

@@ -38,7 +38,7 @@ beforeAll(async () => {
 
 describe('workflow replay', () => {
   test('every exported workflow type has at least one fixture, and every fixture folder is a workflow type', () => {
-    expect(workflowTypes).toEqual(expect.arrayContaining(['connectionPollingWorkflow', 'connectionRepairWorkflow', 'reconciliationWorkflow']));
+    expect(workflowTypes).toEqual(expect.arrayContaining(['connectionPollingWorkflow', 'connectionRepairWorkflow', 'reconciliationWorkflow', 'billingPeriodWorkflow']));
     const withoutFixtures = workflowTypes.filter((type) => !fixtures.some((f) => f.workflowType === type));
     expect(withoutFixtures).toEqual([]);
     const unknownFolders = [...new Set(fixtures.map((f) => f.workflowType))].filter((type) => !workflowTypes.includes(type));
