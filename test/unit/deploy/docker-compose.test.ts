@@ -252,6 +252,13 @@ describe('docker-compose.yml', () => {
     expect(seconds(stop!)).toBeGreaterThan(grace);
   });
 
+  it('passes the API and the worker every billing setting the config requires once STRIPE_SECRET_KEY is set', () => {
+    const billing = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_PRICE_PRO', 'STRIPE_PRICE_ENTERPRISE', 'BILLING_SUCCESS_URL', 'BILLING_CANCEL_URL', 'RECEIPT_GRACE_SECONDS'];
+    for (const name of ['api', 'worker']) {
+      expect({ service: name, missing: billing.filter((v) => !(v in envOf(name))) }).toEqual({ service: name, missing: [] });
+    }
+  });
+
   it('starts services in dependency order', () => {
     expect(dependencies('temporal-schema')).toMatchObject({ postgresql: 'service_healthy' });
     expect(dependencies('temporal')).toMatchObject({ 'temporal-schema': 'service_completed_successfully' });
