@@ -34,7 +34,8 @@ export function customerMessage(err: ProviderError): string {
  */
 export function toPollFailure(err: unknown, context: { provider: string; log: Logger }): never {
   if (err instanceof CancelledFailure) throw err;
-  if (err instanceof ProviderError) {
+  // A provider answer we cannot read is ours to fix (our schema or their new format): retried, never a strike.
+  if (err instanceof ProviderError && err.code !== 'schema_mismatch') {
     const details = [{ code: err.code, status: err.status ?? null, providerRequestId: err.requestId ?? null }];
     const message = customerMessage(err);
     if (err.kind === 'transient') {

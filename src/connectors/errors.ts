@@ -17,7 +17,7 @@ export type ProviderErrorKind = 'transient' | 'permanent' | 'needs_user_action';
 export type ProviderErrorCode =
   | 'network' | 'timeout' | 'request_timeout' | 'conflict' | 'rate_limited' | 'server_error'
   | 'invalid_key' | 'forbidden' | 'wrong_key_type' | 'insufficient_quota' | 'payment_required'
-  | 'bad_request' | 'not_found' | 'client_error' | 'unexpected_redirect' | 'schema_mismatch';
+  | 'bad_request' | 'not_found' | 'client_error' | 'unexpected_redirect' | 'schema_mismatch' | 'malformed_body';
 
 const CREDENTIAL_CODES: ReadonlySet<ProviderErrorCode> = new Set(['invalid_key', 'forbidden', 'wrong_key_type']);
 
@@ -101,6 +101,15 @@ export function timeoutError(provider: Provider, timeoutMs: number): ProviderErr
   return new ProviderError({ provider, kind: 'transient', code: 'timeout', providerMessage: `no complete response within ${timeoutMs} ms` });
 }
 
+/** A 2xx whose body is not JSON: almost always cut in transfer, so asking again is the remedy. */
+export function malformedBodyError(provider: Provider, path: string, status: number, requestId?: string): ProviderError {
+  return new ProviderError({ provider, kind: 'transient', code: 'malformed_body', status, requestId, providerMessage: `response to ${path} is not valid JSON` });
+}
+
+/**
+ * A 2xx of a shape we cannot read. Permanent for the request (asking again gets the same), but the fix is ours
+ * (the provider changed its format, or our schema is wrong): polling never counts it against the customer.
+ */
 export function schemaError(provider: Provider, detail: string, status?: number, requestId?: string): ProviderError {
   return new ProviderError({ provider, kind: 'permanent', code: 'schema_mismatch', status, requestId, providerMessage: detail });
 }

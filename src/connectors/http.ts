@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Provider } from '../../contracts/usage';
 import { normalizeBaseUrl } from './base-url';
 import { classifyHttpError } from './classify-http-error';
-import { cancellationError, networkError, schemaError, timeoutError } from './errors';
+import { cancellationError, malformedBodyError, networkError, schemaError, timeoutError } from './errors';
 
 export type FetchFn = typeof fetch;
 
@@ -92,7 +92,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       try {
         json = JSON.parse(bodyText);
       } catch {
-        throw schemaError(provider, `response to ${path} is not valid JSON`, status, requestId);
+        throw malformedBodyError(provider, path, status, requestId);
       }
       const parsed = schema.safeParse(json);
       if (!parsed.success) {

@@ -115,6 +115,14 @@ describe('pollConnection failures, as the workflow counts them', () => {
     expect(await pollFailure(revoked)).toMatchObject({ type: PollFailureType.credentialRejected, nonRetryable: true });
   });
 
+  it('a provider answer of a shape we cannot read is ours to fix: a retryable InternalFailure, never a strike type', async () => {
+    const id = await liveConnection();
+    fake.replyNext({ object: 'page', data: 'not a list of buckets', has_more: false }, { pathPrefix: USAGE });
+    expect(await pollFailure(id)).toMatchObject({ type: PollFailureType.internal, nonRetryable: false });
+    const [row] = await ds.query(`SELECT consecutive_failures::int AS strikes, last_error FROM provider_connections WHERE id = $1`, [id]);
+    expect(row).toEqual({ strikes: 0, last_error: null });
+  });
+
   it('our own failure (the database gone from under the activity) is a retryable InternalFailure that names nothing of ours', async () => {
     const id = await liveConnection();
     const broken = await createDataSource({ url: process.env.DATABASE_URL!, poolSize: 1 }).initialize();

@@ -62,7 +62,7 @@ const CASES: Array<[string, ScriptedResponse, Expectation]> = [
   ['400', { status: 400 }, { kind: 'permanent', code: 'bad_request' }],
   ['404', { status: 404 }, { kind: 'permanent', code: 'not_found' }],
   ['413', { status: 413 }, { kind: 'permanent', code: 'client_error' }],
-  ['malformed JSON on 200', { malformedJson: true }, { kind: 'permanent', code: 'schema_mismatch' }],
+  ['malformed JSON on 200 (a body cut in transfer)', { malformedJson: true }, { kind: 'transient', code: 'malformed_body' }],
   ['dropped connection', { dropConnection: true }, { kind: 'transient', code: 'network' }],
 ];
 
