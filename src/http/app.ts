@@ -14,6 +14,7 @@ import { pathDecodeErrors } from './middleware/path-decode-error';
 import { requirePlan } from './middleware/require-plan';
 import { byClientIp, byOrganization, createLimiter } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
+import { stripeWebhook } from './webhooks/stripe-webhook';
 import { buildOpenApiDocument } from './openapi';
 import { parsePart, type RouteSpec } from './route';
 import { ROUTES } from './routes';
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps, routes: RouteSpec[] = ROUTES): Express 
   app.use(cors({ origin: config.http.corsOrigins, exposedHeaders: ['x-request-id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'] }));
   // Routes exempt from the per-IP limit mount here, above it: the Stripe webhook (every customer's events come
   // from Stripe's few addresses) checks its signature before any other work instead.
+  app.post('/webhooks/stripe', express.raw({ type: () => true, limit: BODY_LIMIT }), stripeWebhook(deps));
   const rejections = rateLimitRejections(deps.metrics);
   // Per IP, before the body is parsed and before any token is looked at: /health, /openapi.json, /docs,
   // /public and unknown paths count every request; /api/v1 counts those that end unauthenticated.

@@ -6,7 +6,9 @@ import { createSecretStore, ProviderKeyStore } from '../integrations/secrets';
 import { createStripeClient, type StripeClient } from '../integrations/stripe';
 import type { TemporalHandle } from '../integrations/temporal';
 import { ApiKeyService } from './api-key.service';
+import { BillingPeriodWorkflows } from './billing/billing-period-workflows';
 import { BillingService } from './billing/billing.service';
+import { StripeWebhookService } from './billing/stripe-webhooks';
 import { ConnectionWorkflows } from './connections/connection-workflows';
 import { ConnectionService } from './connections/connection.service';
 import { OrganizationService } from './organization.service';
@@ -34,6 +36,7 @@ export interface Services {
   factorSets: FactorSetRepository;
   telemetry: TelemetryQueryService;
   billing: BillingService;
+  stripeWebhooks: StripeWebhookService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -41,13 +44,18 @@ export function createServices(deps: ServiceDeps): Services {
   const { config } = deps;
   const factorSets = new FactorSetRepository(deps.dataSource);
   const secrets = createSecretStore({ ...config.secrets, region: config.aws.region, endpoint: config.aws.endpoint });
+  const stripe = deps.stripe !== undefined ? deps.stripe : createStripeClient(config.stripe);
   return {
     organizations: new OrganizationService(deps.dataSource),
     apiKeys: new ApiKeyService(deps.dataSource, now),
     projects: new ProjectService(deps.dataSource),
     factorSets,
     telemetry: new TelemetryQueryService(deps.dataSource, factorSets, now),
-    billing: new BillingService({ dataSource: deps.dataSource, stripe: deps.stripe !== undefined ? deps.stripe : createStripeClient(config.stripe), config, now }),
+    billing: new BillingService({ dataSource: deps.dataSource, stripe, config, now }),
+    stripeWebhooks: new StripeWebhookService({
+      dataSource: deps.dataSource, stripe, webhookSecret: config.stripe.webhookSecret, prices: config.stripe.prices, logger: deps.logger, now,
+      periods: new BillingPeriodWorkflows(deps.temporal, config.billing.receiptGraceSeconds),
+    }),
     connections: new ConnectionService({
       dataSource: deps.dataSource,
       connectors: deps.connectors ?? createConnectors({ ...config.providers }),
