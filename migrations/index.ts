@@ -10,6 +10,7 @@ import { IdempotencyKeys1764000000008 } from './1764000000008-idempotency-keys';
 import { FilterIndexes1764000000009 } from './1764000000009-filter-indexes';
 import { BillingPeriodSnapshots1764000000010 } from './1764000000010-billing-period-snapshots';
 import { OrganizationSubscription1764000000011 } from './1764000000011-organization-subscription';
+import { CreditInventory1764000000021 } from './1764000000021-credit-inventory';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   FilterIndexes1764000000009,
   BillingPeriodSnapshots1764000000010,
   OrganizationSubscription1764000000011,
+  CreditInventory1764000000021,
 ];
