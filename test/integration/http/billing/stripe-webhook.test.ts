@@ -127,6 +127,38 @@ describe('POST /webhooks/stripe: signature', () => {
   });
 });
 
+describe('POST /webhooks/stripe: limits', () => {
+  it('is exempt from the per-IP limit (Stripe sends every customer\'s events from a few addresses)', async () => {
+    const limited = await startTestApi(testConfig({ ...stripe.env({ webhookSecret: SECRET }), RATE_LIMIT_PUBLIC_PER_MINUTE: '2' }, keys));
+    try {
+      const statuses = [];
+      for (let i = 0; i < 5; i++) {
+        const { payload, header } = stripe.signedDelivery(stripe.event('customer.created', { id: `cus_limit_${seq++}`, object: 'customer' }), SECRET);
+        statuses.push((await limited.http.post('/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', header).send(payload)).status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 200]);
+      expect((await limited.http.get('/health')).status).not.toBe(429);
+      await limited.http.get('/health');
+      expect((await limited.http.get('/health')).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('POST /webhooks/stripe: without billing settings', () => {
+  it('answers 503 BILLING_NOT_CONFIGURED', async () => {
+    const bare = await startTestApi(testConfig({}, keys));
+    try {
+      const { payload, header } = stripe.signedDelivery(stripe.event('customer.created', { id: 'cus_bare', object: 'customer' }), SECRET);
+      const res = await bare.http.post('/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', header).send(payload);
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 503, code: 'BILLING_NOT_CONFIGURED' });
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
 describe('POST /webhooks/stripe: processing', () => {
   it('processes an event once: a redelivery answers 200 and does nothing', async () => {
     const { orgId, sessionId } = await checkoutOrg();
@@ -164,7 +196,9 @@ describe('POST /webhooks/stripe: processing', () => {
   it('invoice.payment_succeeded after invoice.paid for the same invoice is a duplicate; the workflow starts from the line period', async () => {
     const { orgId, sessionId } = await checkoutOrg();
     const { events, invoice } = stripe.completeCheckout(sessionId);
+    const startedAt = Date.now();
     expect((await deliver(events.find((e) => e.type === 'invoice.paid')!)).body.outcome).toBe('signalled');
+    expect(Date.now() - startedAt).toBeLessThan(1000); // answered at once: the period's work happens in its workflow
     expect((await deliver(events.find((e) => e.type === 'invoice.payment_succeeded')!)).body.outcome).toMatch(/^duplicate of invoice.paid evt_/);
     const line = invoice.lines.data[0].period;
     const handle = temporal.client.workflow.getHandle(billingPeriodWorkflowId(orgId, new Date(line.start * 1000)));
@@ -219,6 +253,41 @@ describe('POST /webhooks/stripe: duplicates and order', () => {
     expect(states[1]).toEqual(states[0]);
     expect(states[2]).toEqual(states[0]);
   }, 120_000);
+
+  it('a period runs to closed on the dev server with real activities; a late invoice.paid for it is recorded and ignored, never a second run', async () => {
+    // Same task queue as the test worker, no grace: a period that ended yesterday closes as soon as it is paid.
+    const quick = await startTestApi(testConfig({ ...stripe.env({ webhookSecret: SECRET }), TEMPORAL_TASK_QUEUE: config.temporal.taskQueue, RECEIPT_GRACE_SECONDS: '0' }, keys));
+    try {
+      const { orgId, sessionId } = await checkoutOrg();
+      const { invoice } = stripe.completeCheckout(sessionId);
+      const end = Math.floor(Date.now() / 86_400_000) * 86_400 - 86_400;
+      const start = end - 30 * 86_400;
+      const past = { ...invoice, lines: { ...invoice.lines, data: [{ ...invoice.lines.data[0], period: { start, end } }] } };
+      const send = async (event: Stripe.Event) => {
+        const { payload, header } = stripe.signedDelivery(event, SECRET);
+        return quick.http.post('/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', header).send(payload);
+      };
+      expect((await send(stripe.event('invoice.paid', past))).body.outcome).toBe('signalled');
+      const handle = temporal.client.workflow.getHandle(billingPeriodWorkflowId(orgId, new Date(start * 1000)));
+      expect(await handle.result()).toMatchObject({ status: 'closed', invoiceId: invoice.id });
+      const [row] = await api.deps.dataSource.query(`SELECT status, snapshot FROM billing_periods WHERE org_id = $1`, [orgId]);
+      expect(row).toMatchObject({ status: 'closed', snapshot: { totals: { events: '0' }, range: { from: new Date(start * 1000).toISOString().slice(0, 10) } } });
+      const { runId } = await handle.describe();
+
+      // The same invoice paid again (a new event id) stops at the invoice-id dedupe; another invoice of the period
+      // reaches Temporal, whose REJECT_DUPLICATE refuses a second run.
+      expect((await send(stripe.event('invoice.paid', past))).body.outcome).toMatch(/^duplicate of invoice.paid /);
+      const late = stripe.event('invoice.paid', { ...past, id: `${invoice.id}_late` });
+      const res = await send(late);
+      expect({ status: res.status, outcome: res.body.outcome }).toEqual({ status: 200, outcome: 'ignored: period closed' });
+      expect(await eventRow(late.id)).toMatchObject({ outcome: 'ignored: period closed', object_id: `${invoice.id}_late`, processed_at: expect.any(Date) });
+      expect((await handle.describe()).runId).toBe(runId);
+      await eventually(async () => expect(Object.values(await periodWorkflows(orgId))).toEqual([1]), { timeoutMs: 20_000 });
+      expect(quick.logs()).toContain('stripe webhook for a billing period already closed');
+    } finally {
+      await quick.close();
+    }
+  }, 60_000);
 
   it('a cancelled subscription turns the organization free; its paid period stays closing (it closes normally)', async () => {
     const { orgId, sessionId } = await checkoutOrg();
