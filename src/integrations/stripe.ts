@@ -37,3 +37,9 @@ export function createStripeClient(stripe: Config['stripe'], options: StripeClie
     telemetry: false,
   });
 }
+
+/** Stripe down, slow or rate limiting us (after stripe-node's own retries): worth retrying, never our configuration. */
+export function isStripeOutage(err: unknown): boolean {
+  return err instanceof Stripe.errors.StripeConnectionError || err instanceof Stripe.errors.StripeRateLimitError
+    || (err instanceof Stripe.errors.StripeAPIError && (err.statusCode ?? 500) >= 500);
+}

@@ -1,4 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { AppError } from '../../errors';
+import { isStripeOutage } from '../../integrations/stripe';
 import type { AppDeps } from '../deps';
 
 /**
@@ -11,7 +13,11 @@ export function stripeWebhook(deps: AppDeps): RequestHandler {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const webhooks = deps.services.stripeWebhooks;
     const event = webhooks.verify(body, req.headers['stripe-signature']);
-    const outcome = await webhooks.handle(event);
+    const outcome = await webhooks.handle(event).catch((err: unknown) => {
+      // Stripe itself unreachable while we re-read the event's objects: a 503 says so, and Stripe delivers again.
+      if (isStripeOutage(err)) throw new AppError('SERVICE_UNAVAILABLE', `Stripe could not be reached to process ${event.id}; it is processed when Stripe delivers it again`);
+      throw err;
+    });
     res.status(200).json({ received: true, eventId: event.id, outcome });
   };
 }

@@ -4,7 +4,7 @@ import type { BillingRedirect, BillingStatusResponse, PaidPlan, SubscriptionStat
 import type { Config } from '../../config';
 import { BillingPeriodEntity, OrganizationEntity } from '../../db/entities';
 import { AppError, notFound } from '../../errors';
-import type { StripeClient } from '../../integrations/stripe';
+import { isStripeOutage, type StripeClient } from '../../integrations/stripe';
 
 /** Statuses of a subscription that still exists for Stripe: a second one would bill the organization twice. */
 const LIVE_STATUSES = new Set<string>(['active', 'trialing', 'past_due', 'unpaid', 'paused', 'incomplete']);
@@ -19,9 +19,7 @@ export function nextMonthStart(now: Date): Date {
  * anything else (a bad key, a wrong price id) is our configuration and stays a 500 with the details in the log.
  */
 function stripeOutage(err: unknown): unknown {
-  const isOutage = err instanceof Stripe.errors.StripeConnectionError || err instanceof Stripe.errors.StripeRateLimitError
-    || (err instanceof Stripe.errors.StripeAPIError && (err.statusCode ?? 500) >= 500);
-  return isOutage ? new AppError('PROVIDER_UNREACHABLE', 'Stripe could not be reached; retry in a moment') : err;
+  return isStripeOutage(err) ? new AppError('PROVIDER_UNREACHABLE', 'Stripe could not be reached; retry in a moment') : err;
 }
 
 export interface BillingServiceDeps {

@@ -177,7 +177,8 @@ describe('POST /webhooks/stripe: processing', () => {
     const created = stripe.completeCheckout(sessionId).events.find((e) => e.type === 'customer.subscription.created')!;
     stripe.failNext(3, { status: 500 }, { method: 'GET', path: /^\/v1\/subscriptions\// });
     const failed = await deliver(created);
-    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect({ status: failed.status, code: failed.body.error?.code, retryAfter: failed.headers['retry-after'] })
+      .toEqual({ status: 503, code: 'SERVICE_UNAVAILABLE', retryAfter: expect.stringMatching(/^\d+$/) });
     expect(await eventRow(created.id)).toMatchObject({ processed_at: null });
     expect((await orgRow(orgId)).plan).toBe('free');
     const retried = await deliver(created);
