@@ -10,6 +10,7 @@ import { IdempotencyKeys1764000000008 } from './1764000000008-idempotency-keys';
 import { FilterIndexes1764000000009 } from './1764000000009-filter-indexes';
 import { BillingPeriodSnapshots1764000000010 } from './1764000000010-billing-period-snapshots';
 import { OrganizationSubscription1764000000011 } from './1764000000011-organization-subscription';
+import { TransparencyLog1764000000020 } from './1764000000020-transparency-log';
 import { CreditInventory1764000000021 } from './1764000000021-credit-inventory';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
@@ -26,5 +27,6 @@ export const MIGRATIONS = [
   FilterIndexes1764000000009,
   BillingPeriodSnapshots1764000000010,
   OrganizationSubscription1764000000011,
+  TransparencyLog1764000000020,
   CreditInventory1764000000021,
 ];
