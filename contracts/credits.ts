@@ -11,7 +11,7 @@ export type CreditRegistry = z.infer<typeof CreditRegistry>;
  * registry retirement behind them. `sharedSerials` are the touched credits this line holds only part of: the rest
  * of each is (or will be) allocated to other receipts, and the ledger names them.
  */
-export const ReceiptCreditLine = z.object({
+export const CreditAllocationLine = z.object({
   status: z.literal('retired').describe('every loaded batch was retired on its registry before allocation'),
   registry: CreditRegistry,
   project: z.string(),
@@ -25,17 +25,17 @@ export const ReceiptCreditLine = z.object({
   retirementReference: z.string(),
   batchId: z.uuid(),
 });
-export type ReceiptCreditLine = z.infer<typeof ReceiptCreditLine>;
+export type CreditAllocationLine = z.infer<typeof CreditAllocationLine>;
 
 /** What the inventory could not cover: shown as such, never as retired. */
-export const CreditShortfall = z.object({ status: z.literal('shortfall'), grams: Grams.min(1), tonnes: ExactDecimalString });
-export type CreditShortfall = z.infer<typeof CreditShortfall>;
+export const CreditAllocationShortfall = z.object({ status: z.literal('shortfall'), grams: Grams.min(1), tonnes: ExactDecimalString });
+export type CreditAllocationShortfall = z.infer<typeof CreditAllocationShortfall>;
 
-/** The credits section of a receipt: allocated at its high CO2e bound rounded up to the gram, oldest vintage first. */
-export const ReceiptCredits = z.object({
+/** What the allocator recorded for one receipt key (the ledger view; `toPayloadCredits` gives the signed payload's section): allocated at its high CO2e bound rounded up to the gram, oldest vintage first. */
+export const CreditAllocation = z.object({
   requestedGrams: Grams,
   allocatedGrams: Grams,
-  lines: z.array(ReceiptCreditLine),
-  shortfall: CreditShortfall.nullable(),
+  lines: z.array(CreditAllocationLine),
+  shortfall: CreditAllocationShortfall.nullable(),
 });
-export type ReceiptCredits = z.infer<typeof ReceiptCredits>;
+export type CreditAllocation = z.infer<typeof CreditAllocation>;

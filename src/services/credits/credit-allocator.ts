@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import type { ReceiptCreditLine, ReceiptCredits } from '../../../contracts/credits';
+import type { CreditAllocation, CreditAllocationLine } from '../../../contracts/credits';
+import type { ReceiptCredits as PayloadCredits } from '../../../contracts/receipts';
 import { unitSerial, type CreditRegistry } from './credit-serials';
 import { gramsToTonnes } from './grams';
 
@@ -47,7 +48,7 @@ interface LineRow {
   serial_last: string;
 }
 
-function toLine(row: LineRow): ReceiptCreditLine {
+function toLine(row: LineRow): CreditAllocationLine {
   const unitG = BigInt(row.unit_g);
   const shared = new Set<string>();
   if (BigInt(row.gram_from) % unitG !== 0n) shared.add(row.serial_first);
@@ -65,7 +66,7 @@ function toLine(row: LineRow): ReceiptCreditLine {
  * concurrent allocations queue; the ledger's insert trigger refuses any grams that are not a batch's next free ones.
  */
 export class CreditAllocator {
-  async allocate(tx: EntityManager, input: AllocateInput): Promise<ReceiptCredits> {
+  async allocate(tx: EntityManager, input: AllocateInput): Promise<CreditAllocation> {
     const { receiptKey, grams } = input;
     if (!tx.queryRunner?.isTransactionActive) throw new Error('CreditAllocator.allocate must run inside a transaction');
     if (!receiptKey || receiptKey.length > 200) throw new RangeError('receiptKey must be 1 to 200 characters');
@@ -113,7 +114,7 @@ export class CreditAllocator {
   }
 
   /** The credits section recorded for a receipt key, or undefined when none was allocated. */
-  async find(db: EntityManager, receiptKey: string): Promise<ReceiptCredits | undefined> {
+  async find(db: EntityManager, receiptKey: string): Promise<CreditAllocation | undefined> {
     const [request]: Array<{ requested_g: string; allocated_g: string; shortfall_g: string | null }> = await db.query(
       `SELECT r.requested_g, r.allocated_g, s.grams AS shortfall_g
          FROM credit_allocation_requests r LEFT JOIN credit_shortfalls s USING (receipt_key) WHERE r.receipt_key = $1`,
@@ -151,4 +152,16 @@ export async function findDrawsOnCredit(db: EntityManager, batchId: string, unit
     [batchId, unit.toString()],
   );
   return rows.map((r) => ({ receiptKey: r.receipt_key, grams: Number(r.grams) }));
+}
+
+/** The receipt payload's credits section (contracts/receipts.ts) from an allocation: tonnes only, no ledger details. */
+export function toPayloadCredits(allocation: CreditAllocation): PayloadCredits {
+  return {
+    requiredTonnes: gramsToTonnes(allocation.requestedGrams),
+    retirements: allocation.lines.map((l) => ({
+      registry: l.registry, project: l.project, vintage: l.vintage, serialStart: l.serialStart, serialEnd: l.serialEnd,
+      tonnes: l.tonnes, retiredOn: l.retiredOn, retirementReference: l.retirementReference,
+    })),
+    shortfallTonnes: gramsToTonnes(allocation.shortfall?.grams ?? 0),
+  };
 }

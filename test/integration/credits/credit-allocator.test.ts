@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { AllocationConflictError, CreditAllocator, findDrawsOnCredit } from '../../../src/services/credits/credit-allocator';
+import { ReceiptCredits } from '../../../contracts/receipts';
+import { AllocationConflictError, CreditAllocator, findDrawsOnCredit, toPayloadCredits } from '../../../src/services/credits/credit-allocator';
 import { loadCreditInventory } from '../../../src/services/credits/credit-inventory.service';
 import { kgToGramsCeil } from '../../../src/services/credits/grams';
 import { createCreditsDatabase } from './credits-database';
@@ -70,6 +71,8 @@ describe('CreditAllocator', () => {
     const empty = await allocate(key('none-left'), 5);
     expect(empty).toEqual({ requestedGrams: 5, allocatedGrams: 0, lines: [], shortfall: { status: 'shortfall', grams: 5, tonnes: '0.000005' } });
     expect(await ds.query(`SELECT grams::int FROM credit_shortfalls ORDER BY grams`)).toEqual([{ grams: 5 }, { grams: 250_000 }]);
+    const payload = ReceiptCredits.parse(toPayloadCredits(credits));
+    expect(payload).toMatchObject({ requiredTonnes: '1.25', shortfallTonnes: '0.25', retirements: [{ tonnes: '1', retirementReference: 'R-1' }] });
   });
 
   it('is idempotent by receipt key: a retry gets the same allocation back and takes nothing more', async () => {
