@@ -12,6 +12,7 @@ import { BillingPeriodSnapshots1764000000010 } from './1764000000010-billing-per
 import { OrganizationSubscription1764000000011 } from './1764000000011-organization-subscription';
 import { TransparencyLog1764000000020 } from './1764000000020-transparency-log';
 import { CreditInventory1764000000021 } from './1764000000021-credit-inventory';
+import { SigningKeyLifecycle1764000000022 } from './1764000000022-signing-key-lifecycle';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   OrganizationSubscription1764000000011,
   TransparencyLog1764000000020,
   CreditInventory1764000000021,
+  SigningKeyLifecycle1764000000022,
 ];

@@ -12,6 +12,7 @@ import { createLogger } from './logger';
 import { startWorkerMetrics } from './metrics/worker-metrics';
 import { runMain } from './run-main';
 import { ConnectionWorkflows } from './services/connections/connection-workflows';
+import { SigningKeyService } from './services/signing-keys/signing-key.service';
 import { FactorSetRepository } from './services/telemetry/factor-sets';
 import { IngestService } from './services/telemetry/ingest.service';
 
@@ -59,6 +60,12 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
   let connection: NativeConnection | undefined;
   let worker: Worker;
   try {
+    // The first worker to start creates the receipt key; racing workers agree on one (unique partial index). A
+    // secret store that is down must not stop polling: issuing creates the key on first use all the same.
+    await new SigningKeyService({ dataSource, secrets, prefix: config.secrets.prefix }).activeKey('receipt').then(
+      (key) => logger.info({ keyId: key.keyId }, 'receipt signing key ready'),
+      (err: unknown) => logger.warn({ err }, 'receipt signing key not ready at start; it is created on first use'),
+    );
     if (options.ensureSchedules ?? true) {
       await ensureReconciliationSchedule(temporal.client, config.temporal.taskQueue);
       await ensureConnectionRepairSchedule(temporal.client, config.temporal.taskQueue);

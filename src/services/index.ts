@@ -13,6 +13,7 @@ import { ConnectionWorkflows } from './connections/connection-workflows';
 import { ConnectionService } from './connections/connection.service';
 import { OrganizationService } from './organization.service';
 import { ProjectService } from './projects/project.service';
+import { SigningKeyService } from './signing-keys/signing-key.service';
 import { FactorSetRepository } from './telemetry/factor-sets';
 import { TelemetryQueryService } from './telemetry/telemetry-query.service';
 
@@ -37,6 +38,7 @@ export interface Services {
   telemetry: TelemetryQueryService;
   billing: BillingService;
   stripeWebhooks: StripeWebhookService;
+  signingKeys: SigningKeyService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -56,6 +58,7 @@ export function createServices(deps: ServiceDeps): Services {
       dataSource: deps.dataSource, stripe, webhookSecret: config.stripe.webhookSecret, prices: config.stripe.prices, logger: deps.logger, now,
       periods: new BillingPeriodWorkflows(deps.temporal, config.billing.receiptGraceSeconds),
     }),
+    signingKeys: new SigningKeyService({ dataSource: deps.dataSource, secrets, prefix: config.secrets.prefix, now }),
     connections: new ConnectionService({
       dataSource: deps.dataSource,
       connectors: deps.connectors ?? createConnectors({ ...config.providers }),

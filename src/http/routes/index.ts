@@ -21,6 +21,7 @@ import deleteProject from './projects/delete-project';
 import getProject from './projects/get-project';
 import listProjects from './projects/list-projects';
 import updateProject from './projects/update-project';
+import listPublicKeys from './public/list-public-keys';
 import getSummary from './telemetry/get-summary';
 import listEvents from './telemetry/list-events';
 import listModels from './telemetry/list-models';
@@ -35,4 +36,5 @@ export const ROUTES: RouteSpec[] = [
   createConnection, listConnections, getConnection, deleteConnection, syncConnection, moveConnection, replaceConnectionKey,
   createProject, listProjects, getProject, updateProject, deleteProject,
   createCheckout, createPortalSession, getBillingStatus,
+  listPublicKeys,
 ];
