@@ -55,6 +55,9 @@ const Schema = z
     BILLING_CANCEL_URL: httpUrl.optional(),
     // Late usage still lands this long after a billing period ends; the period's totals are taken after it.
     RECEIPT_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(172_800),
+    // The public log's checkpoint origin and log key name: a schema-less URL, fixed for the log's life (it is inside
+    // the key ID that verifiers pin), so changing it starts a new log in the eyes of every verifier.
+    TRANSPARENCY_LOG_ORIGIN: z.string().regex(/^[^\s+\p{Cc}]+$/u, 'a schema-less URL without spaces or "+", e.g. carbonplan.example/receipts').default('carbonplan.local/receipts'),
     AWS_REGION: z.string().default('us-east-1'),
     AWS_ENDPOINT_URL: httpUrl.optional(),
     S3_BUCKET: z.string().default('carbonplan-local'),
@@ -111,6 +114,8 @@ export interface Config {
   stripe: { secretKey?: string; webhookSecret?: string; apiBaseUrl?: string; prices: { pro?: string; enterprise?: string } };
   /** Where Checkout sends the customer back; `receiptGraceSeconds`: late usage still counts this long after a period ends. */
   billing: { successUrl?: string; cancelUrl?: string; receiptGraceSeconds: number };
+  /** The public log: `origin` is the first line of every checkpoint and the name of the log's signing key. */
+  transparencyLog: { origin: string };
   aws: { region: string; endpoint?: string; s3Bucket: string };
   secrets: { backend: 'aws' | 'local'; prefix: string; localDir: string; masterKey?: Buffer };
   polling: { backfillDays: number };
@@ -142,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     providers: { openaiBaseUrl: e.OPENAI_BASE_URL, anthropicBaseUrl: e.ANTHROPIC_BASE_URL, openrouterBaseUrl: e.OPENROUTER_BASE_URL, timeoutMs: e.PROVIDER_TIMEOUT_MS },
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBaseUrl: e.STRIPE_API_BASE_URL, prices: { pro: e.STRIPE_PRICE_PRO, enterprise: e.STRIPE_PRICE_ENTERPRISE } },
     billing: { successUrl: e.BILLING_SUCCESS_URL, cancelUrl: e.BILLING_CANCEL_URL, receiptGraceSeconds: e.RECEIPT_GRACE_SECONDS },
+    transparencyLog: { origin: e.TRANSPARENCY_LOG_ORIGIN },
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL, s3Bucket: e.S3_BUCKET },
     secrets: { backend: e.SECRETS_BACKEND, prefix: e.SECRETS_PREFIX, localDir: e.SECRETS_LOCAL_DIR, masterKey: e.SECRETS_MASTER_KEY ? Buffer.from(e.SECRETS_MASTER_KEY, 'base64') : undefined },
     polling: { backfillDays: e.BACKFILL_DAYS },

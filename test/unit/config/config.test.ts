@@ -67,6 +67,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, NODE_ENV: 'production' }).clerk).toBeUndefined();
   });
 
+  it('public log origin: a default, any schema-less URL, never one with a space or "+" (it names the log key)', () => {
+    expect(loadConfig(base).transparencyLog.origin).toBe('carbonplan.local/receipts');
+    expect(loadConfig({ ...base, TRANSPARENCY_LOG_ORIGIN: 'log.example.com/receipts' }).transparencyLog.origin).toBe('log.example.com/receipts');
+    expect(errorOf({ ...base, TRANSPARENCY_LOG_ORIGIN: 'a b' })).toMatch(/TRANSPARENCY_LOG_ORIGIN/);
+    expect(errorOf({ ...base, TRANSPARENCY_LOG_ORIGIN: 'a+b' })).toMatch(/TRANSPARENCY_LOG_ORIGIN/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ ...base, PORT: '', STRIPE_SECRET_KEY: '' }).port).toBe(3000);
   });
