@@ -16,6 +16,7 @@ import { ProjectService } from './projects/project.service';
 import { SigningKeyService } from './signing-keys/signing-key.service';
 import { FactorSetRepository } from './telemetry/factor-sets';
 import { TelemetryQueryService } from './telemetry/telemetry-query.service';
+import { LogService } from './transparency-log/log.service';
 
 export interface ServiceDeps {
   dataSource: DataSource;
@@ -39,6 +40,7 @@ export interface Services {
   billing: BillingService;
   stripeWebhooks: StripeWebhookService;
   signingKeys: SigningKeyService;
+  log: LogService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -47,6 +49,7 @@ export function createServices(deps: ServiceDeps): Services {
   const factorSets = new FactorSetRepository(deps.dataSource);
   const secrets = createSecretStore({ ...config.secrets, region: config.aws.region, endpoint: config.aws.endpoint });
   const stripe = deps.stripe !== undefined ? deps.stripe : createStripeClient(config.stripe);
+  const signingKeys = new SigningKeyService({ dataSource: deps.dataSource, secrets, prefix: config.secrets.prefix, logKeyName: config.transparencyLog.origin, now });
   return {
     organizations: new OrganizationService(deps.dataSource),
     apiKeys: new ApiKeyService(deps.dataSource, now),
@@ -58,7 +61,8 @@ export function createServices(deps: ServiceDeps): Services {
       dataSource: deps.dataSource, stripe, webhookSecret: config.stripe.webhookSecret, prices: config.stripe.prices, logger: deps.logger, now,
       periods: new BillingPeriodWorkflows(deps.temporal, config.billing.receiptGraceSeconds),
     }),
-    signingKeys: new SigningKeyService({ dataSource: deps.dataSource, secrets, prefix: config.secrets.prefix, now }),
+    signingKeys,
+    log: new LogService({ dataSource: deps.dataSource, origin: config.transparencyLog.origin, signer: () => signingKeys.logSigner() }),
     connections: new ConnectionService({
       dataSource: deps.dataSource,
       connectors: deps.connectors ?? createConnectors({ ...config.providers }),

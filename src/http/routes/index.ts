@@ -15,6 +15,10 @@ import syncConnection from './connections/sync-connection';
 import createEstimate from './estimate/create-estimate';
 import exportUsage from './export/export-usage';
 import getHealth from './health/get-health';
+import getConsistencyProof from './log/get-consistency-proof';
+import getInclusionProof from './log/get-inclusion-proof';
+import getLogCheckpoint from './log/get-log-checkpoint';
+import listLogEntries from './log/list-log-entries';
 import getMe from './me/get-me';
 import createProject from './projects/create-project';
 import deleteProject from './projects/delete-project';
@@ -36,5 +40,5 @@ export const ROUTES: RouteSpec[] = [
   createConnection, listConnections, getConnection, deleteConnection, syncConnection, moveConnection, replaceConnectionKey,
   createProject, listProjects, getProject, updateProject, deleteProject,
   createCheckout, createPortalSession, getBillingStatus,
-  listPublicKeys,
+  listPublicKeys, getLogCheckpoint, getInclusionProof, getConsistencyProof, listLogEntries,
 ];
