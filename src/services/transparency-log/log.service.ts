@@ -82,6 +82,9 @@ export class LogService {
   async append(serial: string, payloadSha256: string): Promise<AppendResult> {
     if (!SERIAL.test(serial)) throw new AppError('VALIDATION_FAILED', 'serial must look like CL-YYYYMM-XXXXX', { field: 'serial' });
     const leafHash = leafHashOfPayload(payloadSha256);
+    // Resolved before the transaction: the key service may read the secret store or create the first log key on
+    // another pool connection, which must not wait behind the lock (or the last pool connection) held here.
+    const signer = await this.deps.signer();
     return this.deps.dataSource.transaction(async (m) => {
       await m.query(APPEND_LOCK);
       const existing: { idx: string; payload_sha256: Buffer }[] = await m.query(`SELECT idx::text AS idx, payload_sha256 FROM log_entries WHERE serial = $1`, [serial]);
@@ -115,7 +118,7 @@ export class LogService {
           throw new Error(`transparency log: the stored tree of size ${treeSize} is not consistent with checkpoint ${previous.treeSize}; refusing to sign`);
         }
       }
-      const note = await signCheckpoint({ origin: this.deps.origin, treeSize, root }, this.deps.origin, await this.deps.signer());
+      const note = await signCheckpoint({ origin: this.deps.origin, treeSize, root }, this.deps.origin, signer);
       await m.query(`INSERT INTO log_checkpoints (tree_size, root, note) VALUES ($1, $2, $3)`, [String(treeSize), root, note]);
       return { index, treeSize, checkpoint: note, isNew: true };
     });
