@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PublicSigningKey, SigningKeyPurpose } from '../../../contracts/signing-keys';
 import { SigningKeyEntity } from '../../db/entities/signing-key.entity';
-import { assertValidRef, type SecretStore } from '../../integrations/secrets/secret-store';
+import { assertValidRef, SecretNotFoundError, type SecretStore } from '../../integrations/secrets/secret-store';
 import { generateKeyPair, keyPairFromSeed, payloadDigest, signBytes } from '../../receipts/ed25519';
 import { formatVerifierKey, type LogSigner } from '../../transparency-log/checkpoint';
 
@@ -201,7 +201,13 @@ export class SigningKeyService {
   private async secretKey(key: SigningKeyInfo): Promise<Uint8Array> {
     const cached = this.secretKeys.get(key.keyId);
     if (cached) return cached;
-    const seed = Buffer.from(await this.options.secrets.get(this.secretRef(key.purpose, key.keyId)), 'base64');
+    const ref = this.secretRef(key.purpose, key.keyId);
+    const seed = Buffer.from(await this.options.secrets.get(ref).catch((err: unknown) => {
+      if (!(err instanceof SecretNotFoundError)) throw err;
+      // Not an outage: the row is published but this store never held (or lost) its seed. Restore it from the
+      // backup, or rotate; never sign with another key under this one's id.
+      throw new SigningKeyError(`the seed of ${key.purpose} key ${key.keyId} is not in the secret store (${ref}): restore it from the backup or run npm run keys:rotate`);
+    }), 'base64');
     if (seed.length !== 32) throw new SigningKeyError(`secret of signing key ${key.keyId} is not a 32-byte seed`);
     const pair = keyPairFromSeed(seed);
     if (!Buffer.from(pair.publicKey).equals(Buffer.from(key.publicKey))) {

@@ -126,6 +126,12 @@ describe('SigningKeyService', () => {
     await expect(service().sign('receipt', Buffer.from('x'))).rejects.toThrow(/does not match its published public key/);
   });
 
+  it('says so when the active key\'s seed is not in this secret store', async () => {
+    await service().activeKey('receipt');
+    const elsewhere = new LocalSecretStore({ dir: fs.mkdtempSync(path.join(os.tmpdir(), 'carbonplan-signing-')), masterKey: randomBytes(32) });
+    await expect(service(elsewhere).sign('receipt', Buffer.from('x'))).rejects.toThrow(/is not in the secret store .*keys:rotate/);
+  });
+
   describe('on Secrets Manager (moto)', () => {
     let moto: MotoEndpoint;
     let client: SecretsManagerClient;
