@@ -8,7 +8,7 @@ import { Client as PgClient } from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { findFreePort, waitFor } from '../../src/dev/processes';
 import { createClerkTestKeys, mintClerkToken } from '../helpers/clerk';
-import { testEnv } from '../helpers/env';
+import { isolatedSecrets, testEnv } from '../helpers/env';
 import { GOOD_KEYS, startProviderFakes, type ProviderFakes } from '../helpers/provider-fakes';
 
 const root = path.resolve(__dirname, '../..');
@@ -22,7 +22,7 @@ interface ApiProcess { child: ChildProcess; url: string; env: NodeJS.ProcessEnv;
 
 async function startApiProcess(graceSeconds: number): Promise<ApiProcess> {
   const port = await findFreePort();
-  const env = testEnv({ ...fakes.env, PORT: String(port), LOG_LEVEL: 'info', API_SHUTDOWN_GRACE_SECONDS: String(graceSeconds) }, keys);
+  const env = testEnv({ ...fakes.env, PORT: String(port), LOG_LEVEL: 'info', API_SHUTDOWN_GRACE_SECONDS: String(graceSeconds), ...isolatedSecrets() }, keys);
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(root, 'src/main.ts')], {
     cwd: root, env: { ...process.env, ...env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') }, stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -11,7 +11,7 @@ import { AwsSecretStore, LocalSecretStore, ProviderKeyStore } from '../../src/in
 import { statusQuery } from '../../workflows';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { createClerkTestKeys, mintClerkToken } from '../helpers/clerk';
-import { testEnv } from '../helpers/env';
+import { isolatedSecrets, testEnv } from '../helpers/env';
 import { expectedBuckets, expectStoredUsage, HOUR, MINUTE, printFigure, usageAround } from '../helpers/fault-usage';
 import { GOOD_KEYS } from '../helpers/provider-fakes';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
@@ -47,7 +47,7 @@ const internalFailures = async () => (await pollInternalFailures.get()).values.r
 
 /** API with its own store access; worker with `workerEnv` on top and no secret cache. */
 async function startStack(overrides: Record<string, string>, workerEnv: Record<string, string> = {}) {
-  const appEnv = testEnv({ OPENAI_BASE_URL: fake.baseUrl, TEMPORAL_ADDRESS: env.address, BACKFILL_DAYS: '1', RATE_LIMIT_API_PER_MINUTE: '10000', ...overrides }, keys);
+  const appEnv = testEnv({ OPENAI_BASE_URL: fake.baseUrl, TEMPORAL_ADDRESS: env.address, BACKFILL_DAYS: '1', RATE_LIMIT_API_PER_MINUTE: '10000', ...isolatedSecrets(), ...overrides }, keys);
   const api = await startTestApi(loadConfig(appEnv));
   const config = loadConfig({ ...appEnv, ...workerEnv });
   // The backend itself: the cache would serve its last value for a while when the store fails (stale-on-error).

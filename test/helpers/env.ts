@@ -16,8 +16,11 @@ export function testEnv(overrides: Record<string, string | undefined> = {}, cler
     AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL,
     AWS_REGION: 'us-east-1',
     SECRETS_BACKEND: 'local',
-    SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
-    SECRETS_LOCAL_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'carbonplan-secrets-')),
+    // One secret store for the whole run, as one deployment has one: signing keys are rows of the shared
+    // database whose private halves must be readable by every test that signs (isolatedSecrets() opts out).
+    ...(process.env.TEST_SECRETS_LOCAL_DIR && process.env.TEST_SECRETS_MASTER_KEY
+      ? { SECRETS_MASTER_KEY: process.env.TEST_SECRETS_MASTER_KEY, SECRETS_LOCAL_DIR: process.env.TEST_SECRETS_LOCAL_DIR }
+      : isolatedSecrets()),
     // Free ports: several test files start workers (and APIs) at once.
     METRICS_PORT: '0',
     WORKER_METRICS_PORT: '0',
@@ -29,6 +32,11 @@ export function testEnv(overrides: Record<string, string | undefined> = {}, cler
       : {}),
     ...overrides,
   };
+}
+
+/** A secret store of its own, for tests that count the files a request leaves behind. */
+export function isolatedSecrets(): { SECRETS_MASTER_KEY: string; SECRETS_LOCAL_DIR: string } {
+  return { SECRETS_MASTER_KEY: randomBytes(32).toString('base64'), SECRETS_LOCAL_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'carbonplan-secrets-')) };
 }
 
 export function testConfig(overrides: Record<string, string | undefined> = {}, clerk?: ClerkTestKeys): Config {

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createDataSource } from '../../src/db/data-source';
@@ -6,7 +9,7 @@ import { findFreePort, isPortOpen, startProcess, waitFor, type StartedProcess } 
 import { startTemporalDevServer } from '../../src/dev/temporal-dev-server';
 import { toolPath } from './tools';
 
-interface RunState { processes: StartedProcess[]; adminUrl?: string; dbName?: string }
+interface RunState { processes: StartedProcess[]; adminUrl?: string; dbName?: string; secretsDir?: string }
 const state: RunState = ((globalThis as { __carbonplanServices?: RunState }).__carbonplanServices ??= { processes: [] });
 
 const root = path.resolve(__dirname, '../..');
@@ -68,7 +71,11 @@ export async function startTestServices(): Promise<void> {
   state.processes.push(temporal);
   const databaseUrl = await createRunDatabase(adminUrl);
 
+  // The run's one local secret store (see testEnv): signing keys in the shared database need one.
+  state.secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carbonplan-test-secrets-'));
   Object.assign(process.env, {
+    TEST_SECRETS_LOCAL_DIR: state.secretsDir,
+    TEST_SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
     TEST_ADMIN_DATABASE_URL: adminUrl,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporal.address,
@@ -87,6 +94,7 @@ export async function stopTestServices(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${state.dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
   }
+  if (state.secretsDir) fs.rmSync(state.secretsDir, { recursive: true, force: true });
   await Promise.all(state.processes.reverse().map((p) => p.stop()));
   state.processes = [];
 }

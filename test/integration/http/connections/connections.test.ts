@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createClerkTestKeys, mintClerkToken } from '../../../helpers/clerk';
 import { startTestApi, type TestApi } from '../../../helpers/api';
-import { testConfig, testEnv } from '../../../helpers/env';
+import { isolatedSecrets, testConfig, testEnv } from '../../../helpers/env';
 import { GOOD_KEYS, OPENROUTER_INFERENCE_KEY, OTHER_ANTHROPIC_ORG, OTHER_OPENAI_ORG, startProviderFakes, type ProviderFakes } from '../../../helpers/provider-fakes';
 import { findFreePort } from '../../../../src/dev/processes';
 import { FactorSetRepository } from '../../../../src/services/telemetry/factor-sets';
@@ -22,7 +22,7 @@ const orgToken = (suffix: string) => `Bearer ${mintClerkToken(keys, { orgId: `or
 
 beforeAll(async () => {
   fakes = await startProviderFakes({ extraKeys: { openai: [REPLACEMENT_OPENAI_KEY], anthropic: [SECOND_ANTHROPIC_KEY] } });
-  const env = testEnv({ ...fakes.env, RATE_LIMIT_API_PER_MINUTE: '10000' }, keys);
+  const env = testEnv({ ...fakes.env, RATE_LIMIT_API_PER_MINUTE: '10000', ...isolatedSecrets() }, keys);
   secretsDir = env.SECRETS_LOCAL_DIR!;
   api = await startTestApi(testConfig(env, keys));
 });
@@ -78,7 +78,7 @@ describe('POST /api/v1/connections', () => {
   });
 
   it('answers 502 when the provider cannot be reached and stores nothing', async () => {
-    const env = testEnv({ ...fakes.env, OPENAI_BASE_URL: `http://127.0.0.1:${await findFreePort()}` }, keys);
+    const env = testEnv({ ...fakes.env, OPENAI_BASE_URL: `http://127.0.0.1:${await findFreePort()}`, ...isolatedSecrets() }, keys);
     const unreachable = await startTestApi(testConfig(env, keys));
     try {
       const token = orgToken('unreachable');
