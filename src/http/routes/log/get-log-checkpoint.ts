@@ -1,3 +1,4 @@
+import { AppError } from '../../../errors';
 import { defineRoute } from '../../route';
 
 export default defineRoute({
@@ -10,10 +11,8 @@ export default defineRoute({
   errors: [404],
   handler: async ({ deps, res }) => {
     const head = await deps.services.log.latestCheckpoint();
-    if (!head) {
-      res.status(404).type('text/plain; charset=utf-8').send('the log is empty\n');
-      return undefined;
-    }
+    // Errors keep the one JSON error body; only the checkpoint itself is text.
+    if (!head) throw new AppError('NOT_FOUND', 'the log is empty: no receipt has been issued yet');
     res.set('Cache-Control', 'no-cache');
     res.status(200).type('text/plain; charset=utf-8').send(head.note);
     return undefined;

@@ -30,9 +30,9 @@ describe('public log endpoints', () => {
     await db?.drop();
   });
 
-  it('GET /public/log/checkpoint is 404 while the log is empty', async () => {
+  it('GET /public/log/checkpoint is 404 in the one JSON error body while the log is empty', async () => {
     const res = await api.http.get('/public/log/checkpoint');
-    expect(res.status).toBe(404);
+    expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
   });
 
   it('GET /public/log/checkpoint serves the newest signed note, verifiable with the log key published at /public/keys', async () => {
