@@ -1,12 +1,13 @@
 import { createBillingActivities, type BillingDeps } from './billing.activities';
 import { createPollingActivities, type PollingDeps } from './polling.activities';
+import { createReceiptActivities, type ReceiptDeps } from './receipt.activities';
 import { createRepairActivities, type RepairDeps } from './repair.activities';
 
-export type ActivityDeps = PollingDeps & RepairDeps & BillingDeps;
+export type ActivityDeps = PollingDeps & RepairDeps & BillingDeps & ReceiptDeps;
 
 /** Every activity the worker registers; thin wrappers over services, all I/O of workflows happens here. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createPollingActivities(deps), ...createRepairActivities(deps), ...createBillingActivities(deps) };
+  return { ...createPollingActivities(deps), ...createRepairActivities(deps), ...createBillingActivities(deps), ...createReceiptActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
