@@ -9,12 +9,13 @@ import { createSecretStore, ProviderKeyStore } from './integrations/secrets';
 import { ensureConnectionRepairSchedule, ensureReconciliationSchedule } from './integrations/schedules';
 import { createTemporal } from './integrations/temporal';
 import { createLogger } from './logger';
+import { PdfRenderer } from './receipts/pdf/pdf-renderer';
+import { createReceiptStorage } from './receipts/pdf/receipt-storage';
 import { startWorkerMetrics } from './metrics/worker-metrics';
 import { runMain } from './run-main';
 import { ConnectionWorkflows } from './services/connections/connection-workflows';
-import { ReceiptIssuer } from './services/receipts/receipt-issuer';
+import { ReceiptPdfService } from './services/receipts/receipt-pdf.service';
 import { SigningKeyService } from './services/signing-keys/signing-key.service';
-import { LogService } from './services/transparency-log/log.service';
 import { FactorSetRepository } from './services/telemetry/factor-sets';
 import { IngestService } from './services/telemetry/ingest.service';
 
@@ -41,12 +42,14 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
   const secrets = createSecretStore({ ...config.secrets, region: config.aws.region, endpoint: config.aws.endpoint });
   // The worker's own client (schedules, and activities that start workflows), closed when the worker stops.
   const temporal = createTemporal(config);
+  // One warm browser per worker process, launched on the first receipt and closed when the worker stops.
+  const pdfRenderer = new PdfRenderer({ chromiumPath: config.receipts.chromiumPath, pages: config.receipts.pdfPages, logger });
   const closeClients = async () => {
+    await pdfRenderer.close();
     await metrics.close();
     await temporal.close();
     if (dataSource.isInitialized) await dataSource.destroy();
   };
-  const signingKeys = new SigningKeyService({ dataSource, secrets, prefix: config.secrets.prefix, logKeyName: config.transparencyLog.origin });
   const deps: ActivityDeps = {
     dataSource,
     logger,
@@ -55,9 +58,10 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
     ingest: new IngestService(dataSource, new FactorSetRepository(dataSource)),
     backfillDays: config.polling.backfillDays,
     workflows: new ConnectionWorkflows(temporal),
-    receiptIssuer: new ReceiptIssuer({
-      dataSource, signingKeys, adjustmentThresholdKg: config.adjustments.thresholdKg,
-      log: new LogService({ dataSource, origin: config.transparencyLog.origin, signer: () => signingKeys.logSigner() }),
+    receiptPdfs: new ReceiptPdfService({
+      dataSource, logger, renderer: pdfRenderer,
+      storage: createReceiptStorage(config.receipts, config.aws),
+      publicBaseUrl: config.publicBaseUrl ?? `http://localhost:${config.port}`,
     }),
     ...options.overrides,
   };
@@ -69,7 +73,7 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
   try {
     // The first worker to start creates the receipt key; racing workers agree on one (unique partial index). A
     // secret store that is down must not stop polling: issuing creates the key on first use all the same.
-    await signingKeys.activeKey('receipt').then(
+    await new SigningKeyService({ dataSource, secrets, prefix: config.secrets.prefix }).activeKey('receipt').then(
       (key) => logger.info({ keyId: key.keyId }, 'receipt signing key ready'),
       (err: unknown) => logger.warn({ err }, 'receipt signing key not ready at start; it is created on first use'),
     );

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { createConnectors, type Connectors } from '../connectors';
 import { createSecretStore, ProviderKeyStore } from '../integrations/secrets';
 import { createStripeClient, type StripeClient } from '../integrations/stripe';
+import { createReceiptStorage } from '../receipts/pdf/receipt-storage';
 import type { TemporalHandle } from '../integrations/temporal';
 import { ApiKeyService } from './api-key.service';
 import { BillingPeriodWorkflows } from './billing/billing-period-workflows';
@@ -13,6 +14,7 @@ import { ConnectionWorkflows } from './connections/connection-workflows';
 import { ConnectionService } from './connections/connection.service';
 import { OrganizationService } from './organization.service';
 import { ProjectService } from './projects/project.service';
+import { ReceiptPdfService } from './receipts/receipt-pdf.service';
 import { SigningKeyService } from './signing-keys/signing-key.service';
 import { FactorSetRepository } from './telemetry/factor-sets';
 import { TelemetryQueryService } from './telemetry/telemetry-query.service';
@@ -41,6 +43,8 @@ export interface Services {
   stripeWebhooks: StripeWebhookService;
   signingKeys: SigningKeyService;
   log: LogService;
+  /** Serves receipt PDFs the worker rendered (the API has no browser). */
+  receiptPdfs: ReceiptPdfService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -62,6 +66,10 @@ export function createServices(deps: ServiceDeps): Services {
       periods: new BillingPeriodWorkflows(deps.temporal, config.billing.receiptGraceSeconds),
     }),
     signingKeys,
+    receiptPdfs: new ReceiptPdfService({
+      dataSource: deps.dataSource, logger: deps.logger, now, storage: createReceiptStorage(config.receipts, config.aws),
+      publicBaseUrl: config.publicBaseUrl ?? `http://localhost:${config.port}`,
+    }),
     log: new LogService({ dataSource: deps.dataSource, origin: config.transparencyLog.origin, signer: () => signingKeys.logSigner() }),
     connections: new ConnectionService({
       dataSource: deps.dataSource,

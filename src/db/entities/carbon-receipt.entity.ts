@@ -18,6 +18,11 @@ export class CarbonReceiptEntity {
   @Column({ name: 'payload_sha256', type: 'text' }) payloadSha256: string;
   @Column({ type: 'text' }) signature: string;
   @Column({ name: 'key_id', type: 'text' }) keyId: string;
+  /** Storage key of the rendered PDF (`receipts/<org>/<serial>.pdf`), never a local path. */
   @Column({ name: 'pdf_object_key', type: 'text', nullable: true }) pdfObjectKey: string | null;
+  /** Filled in after issuing by the PDF activity; not part of what was signed. */
+  @Column({ name: 'pdf_status', type: 'text', default: 'pending' }) pdfStatus: 'pending' | 'rendered' | 'skipped' | 'failed';
+  @Column({ name: 'pdf_error', type: 'text', nullable: true }) pdfError: string | null;
+  @Column({ name: 'pdf_rendered_at', type: 'timestamptz', nullable: true }) pdfRenderedAt: Date | null;
   @Column({ name: 'issued_at', type: 'timestamptz' }) issuedAt: Date;
 }

@@ -26,6 +26,7 @@ import getProject from './projects/get-project';
 import listProjects from './projects/list-projects';
 import updateProject from './projects/update-project';
 import listPublicKeys from './public/list-public-keys';
+import getReceiptPdf from './receipts/get-receipt-pdf';
 import getSummary from './telemetry/get-summary';
 import listEvents from './telemetry/list-events';
 import listModels from './telemetry/list-models';
@@ -41,4 +42,5 @@ export const ROUTES: RouteSpec[] = [
   createProject, listProjects, getProject, updateProject, deleteProject,
   createCheckout, createPortalSession, getBillingStatus,
   listPublicKeys, getLogCheckpoint, getInclusionProof, getConsistencyProof, listLogEntries,
+  getReceiptPdf,
 ];

@@ -7,6 +7,8 @@ import { bucket } from '../../../factories/usage';
 import { GOOD_KEYS, startProviderFakes, type ProviderFakes } from '../../../helpers/provider-fakes';
 import { ROUTES } from '../../../../src/http/routes';
 import { startStripeFake, type StripeFake } from '../../../fakes/stripe.fake';
+import { createReceiptStorage } from '../../../../src/receipts/pdf/receipt-storage';
+import { insertReceiptRow, storeRenderedPdf } from '../../../factories/receipts';
 
 /**
  * Walks every organization route. Routes with an id act on organization B's resources using
@@ -21,6 +23,8 @@ let stripe: StripeFake;
 let tokenA: string;
 let projectOfA: string;
 let tokenB: string;
+let orgOfB: string;
+let orgOfA: string;
 const secretsOfB: string[] = [];
 
 let connectionIdOfB: string | undefined;
@@ -43,6 +47,13 @@ const createForB: Record<string, () => Promise<string>> = {
     const res = await api.http.post('/api/v1/api-keys').set('Authorization', tokenB).send({ name: 'b-key' });
     secretsOfB.push(res.body.key);
     return res.body.id;
+  },
+  // A rendered receipt of B; A is put on a paid plan for this one request (see afterEach), so only tenancy can refuse it.
+  '/api/v1/receipts/:id/pdf': async () => {
+    await api.deps.dataSource.query(`UPDATE organizations SET plan = 'pro' WHERE id = $1`, [orgOfA]);
+    const receipt = await insertReceiptRow(api.deps.dataSource, { orgId: orgOfB, name: 'b-visible-name' }, { period: { start: '2031-05-01T00:00:00.000Z', end: '2031-06-01T00:00:00.000Z' }, serial: 'CL-203105-B0000' });
+    await storeRenderedPdf(api.deps.dataSource, createReceiptStorage(api.deps.config.receipts, api.deps.config.aws), receipt, orgOfB);
+    return receipt.id;
   },
   '/api/v1/projects/:id': async () => {
     const res = await api.http.post('/api/v1/projects').set('Authorization', tokenB).send({ name: 'b-visible-name' });
@@ -96,11 +107,11 @@ beforeAll(async () => {
   const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 13) + ':00:00Z';
   await new IngestService(api.deps.dataSource, new FactorSetRepository(api.deps.dataSource))
     .ingest({ id: connB, orgId: rowB.org_id, projectId: rowB.project_id, provider: 'openai' }, [bucket({ hour: yesterday, model: 'b-visible-name-model' })]);
-  const orgOfA = (await api.http.get('/api/v1/me').set('Authorization', tokenA)).body.organization.id;
+  orgOfA = (await api.http.get('/api/v1/me').set('Authorization', tokenA)).body.organization.id;
   [{ id: projectOfA }] = await api.deps.dataSource.query(`SELECT id FROM projects WHERE org_id = $1 AND is_default`, [orgOfA]);
   // Both have a Stripe customer (A's portal answers 200 only with one); B also a billing period and a plan.
   for (const token of [tokenA, tokenB]) expect((await api.http.post('/api/v1/billing/checkout').set('Authorization', token).send({ plan: 'pro' })).status).toBe(200);
-  const orgOfB = (await api.http.get('/api/v1/me').set('Authorization', tokenB)).body.organization.id;
+  orgOfB = (await api.http.get('/api/v1/me').set('Authorization', tokenB)).body.organization.id;
   await api.deps.dataSource.query(`UPDATE organizations SET plan = 'enterprise', subscription_status = 'past_due', current_period_start = '2031-05-01Z', current_period_end = '2031-06-01Z' WHERE id = $1`, [orgOfB]);
   await api.deps.dataSource.query(`INSERT INTO billing_periods (org_id, period_start, period_end, status, workflow_id) VALUES ($1, '2031-05-01Z', '2031-06-01Z', 'open', 'billing-period:b-visible-name')`, [orgOfB]);
 });
@@ -109,6 +120,8 @@ afterAll(async () => { await api.close(); await fakes.close(); await stripe.clos
 const orgRoutes = ROUTES.filter((r) => r.auth === 'organization');
 
 describe('tenancy sweep', () => {
+  afterEach(async () => { await api.deps.dataSource.query(`UPDATE organizations SET plan = 'free' WHERE id = $1`, [orgOfA]); });
+
   it('covers every organization route', () => {
     const uncovered = orgRoutes
       .filter((r) => (r.path.includes(':id') ? !createForB[r.path] : !collectionRoutes[`${r.method.toUpperCase()} ${r.path}`]))
@@ -261,9 +274,14 @@ describe('role sweep', () => {
   );
 
   it('every read route answers a member and an API key', async () => {
-    const ids = { connection: await newConnection(), project: await newProject() };
+    // Receipts need a paid plan and a rendered receipt of C's own.
+    await api.deps.dataSource.query(`UPDATE organizations SET plan = 'pro' WHERE id = $1`, [orgOfC]);
+    const receipt = await insertReceiptRow(api.deps.dataSource, { orgId: orgOfC });
+    await storeRenderedPdf(api.deps.dataSource, createReceiptStorage(api.deps.config.receipts, api.deps.config.aws), receipt, orgOfC);
+    const ids = { connection: await newConnection(), project: await newProject(), receipt: receipt.id };
     for (const route of orgRoutes.filter((r) => r.method === 'get')) {
-      const path = route.path.replace(':id', route.path.startsWith('/api/v1/connections') ? ids.connection : ids.project);
+      const id = route.path.startsWith('/api/v1/connections') ? ids.connection : route.path.startsWith('/api/v1/receipts') ? ids.receipt : ids.project;
+      const path = route.path.replace(':id', id);
       for (const caller of ['member', 'apiKey'] as const) {
         const res = await api.http.get(path).set('Authorization', authOfC[caller]);
         expect({ path, caller, status: res.status, body: res.body }).toMatchObject({ path, caller, status: 200 });

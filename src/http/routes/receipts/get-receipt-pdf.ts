@@ -1,0 +1,29 @@
+import { pipeline } from 'node:stream/promises';
+import { IdParams } from '../../../../contracts/common';
+import { defineRoute } from '../../route';
+
+export default defineRoute({
+  method: 'get',
+  path: '/api/v1/receipts/:id/pdf',
+  summary: 'The receipt as a PDF: streamed (local storage) or a 302 to a presigned link valid for five minutes (S3). 409 while it is being rendered; 503 naming the missing browser when rendering was skipped',
+  tag: 'receipts',
+  auth: 'organization',
+  access: 'member',
+  plan: 'paid',
+  params: IdParams,
+  response: { status: 200, contentType: 'application/pdf', description: 'The PDF, or 302 Found to a short-lived presigned URL' },
+  errors: [404, 409, 503],
+  handler: async ({ auth, params, deps, res }) => {
+    const pdf = await deps.services.receiptPdfs.open(auth.orgId, params.id);
+    res.setHeader('Cache-Control', 'private, no-store');
+    if ('url' in pdf) {
+      res.redirect(302, pdf.url);
+      return undefined;
+    }
+    res.status(200);
+    res.setHeader('Content-Type', 'application/pdf');
+    res.setHeader('Content-Disposition', `inline; filename="${pdf.filename}"`);
+    await pipeline(pdf.stream, res);
+    return undefined;
+  },
+});
