@@ -7,6 +7,12 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { createBillingActivities } from '../../activities/billing.activities';
+import { createReceiptActivities } from '../../activities/receipt.activities';
+import { createSecretStore } from '../../src/integrations/secrets';
+import { testConfig } from '../helpers/env';
+import { ReceiptIssuer } from '../../src/services/receipts/receipt-issuer';
+import { SigningKeyService } from '../../src/services/signing-keys/signing-key.service';
+import { LogService } from '../../src/services/transparency-log/log.service';
 import type { BillingPeriodSnapshot } from '../../contracts/workflows';
 import { createDataSource } from '../../src/db/data-source';
 import type { TemporalHandle } from '../../src/integrations/temporal';
@@ -30,6 +36,7 @@ let bundle: WorkflowBundleWithSourceMap;
 let ds: DataSource;
 let clock: ServerClock;
 let ingest: IngestService;
+let issuer: ReceiptIssuer;
 
 beforeAll(async () => {
   installQuietRuntime();
@@ -39,6 +46,14 @@ beforeAll(async () => {
   bundle = await workflowBundle();
   ds = await createDataSource({ url: process.env.DATABASE_URL!, poolSize: 2 }).initialize();
   ingest = new IngestService(ds, new FactorSetRepository(ds));
+  // The run's shared secret store and keys (the ones the real worker in other files uses), so no key is rotated here.
+  const config = testConfig();
+  const secrets = createSecretStore({ ...config.secrets, region: config.aws.region, endpoint: config.aws.endpoint });
+  const signingKeys = new SigningKeyService({ dataSource: ds, secrets, prefix: config.secrets.prefix });
+  issuer = new ReceiptIssuer({
+    dataSource: ds, signingKeys, adjustmentThresholdKg: '0.001', now: () => clock.now(),
+    log: new LogService({ dataSource: ds, origin: config.transparencyLog.origin, signer: () => signingKeys.logSigner() }),
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -58,7 +73,12 @@ async function withPeriod(body: (p: Period) => Promise<void>): Promise<void> {
   const taskQueue = uniqueTaskQueue('billing-ts');
   const worker = await Worker.create({
     connection: env.nativeConnection, taskQueue, workflowBundle: bundle,
-    activities: createBillingActivities({ dataSource: ds, logger: pino({ level: 'silent' }), now: clock.now }),
+    activities: {
+      ...createBillingActivities({ dataSource: ds, logger: pino({ level: 'silent' }), now: clock.now }),
+      ...createReceiptActivities({ receiptIssuer: issuer, logger: pino({ level: 'silent' }) }),
+      // The PDF step is another activity's; here it always fails, which must never hold the receipt back.
+      renderReceiptPdf: async () => { throw new Error('no browser in this test'); },
+    },
   });
   const workflows = new BillingPeriodWorkflows({ client: env.client, taskQueue } as TemporalHandle, GRACE_SECONDS);
   const handle = env.client.workflow.getHandle<typeof billingPeriodWorkflow>(billingPeriodWorkflowId(tenant.orgId, new Date(startMs)));
@@ -128,6 +148,10 @@ describe('billingPeriodWorkflow (time-skipping)', () => {
       const closed = await row(orgId);
       expect(closed.status).toBe('closed');
       expect(closed.finalized_at).not.toBeNull();
+      // Issued after finalize, once, in the public log, though the PDF step failed every attempt.
+      const receipts = await ds.query(`SELECT r.kind, r.serial, (SELECT count(*)::int FROM log_entries l WHERE l.serial = r.serial) AS logged
+        FROM carbon_receipts r WHERE r.billing_period_id = $1`, [closed.id]);
+      expect(receipts).toEqual([{ kind: 'period', serial: expect.stringMatching(/^CL-\d{6}-/), logged: 1 }]);
       // The totals were taken by the timer, not earlier: finalize was scheduled at period end + 48 h exactly (server time).
       const history = await handle.fetchHistory();
       const finalize = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'finalizeBillingPeriod')!;
