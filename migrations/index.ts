@@ -13,6 +13,7 @@ import { OrganizationSubscription1764000000011 } from './1764000000011-organizat
 import { TransparencyLog1764000000020 } from './1764000000020-transparency-log';
 import { CreditInventory1764000000021 } from './1764000000021-credit-inventory';
 import { SigningKeyLifecycle1764000000022 } from './1764000000022-signing-key-lifecycle';
+import { ReceiptIssuing1764000000030 } from './1764000000030-receipt-issuing';
 import { ReceiptPdfStatus1764000000040 } from './1764000000040-receipt-pdf-status';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   TransparencyLog1764000000020,
   CreditInventory1764000000021,
   SigningKeyLifecycle1764000000022,
+  ReceiptIssuing1764000000030,
   ReceiptPdfStatus1764000000040,
 ];

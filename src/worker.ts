@@ -15,7 +15,9 @@ import { startWorkerMetrics } from './metrics/worker-metrics';
 import { runMain } from './run-main';
 import { ConnectionWorkflows } from './services/connections/connection-workflows';
 import { ReceiptPdfService } from './services/receipts/receipt-pdf.service';
+import { ReceiptIssuer } from './services/receipts/receipt-issuer';
 import { SigningKeyService } from './services/signing-keys/signing-key.service';
+import { LogService } from './services/transparency-log/log.service';
 import { FactorSetRepository } from './services/telemetry/factor-sets';
 import { IngestService } from './services/telemetry/ingest.service';
 
@@ -50,6 +52,7 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
     await temporal.close();
     if (dataSource.isInitialized) await dataSource.destroy();
   };
+  const signingKeys = new SigningKeyService({ dataSource, secrets, prefix: config.secrets.prefix, logKeyName: config.transparencyLog.origin });
   const deps: ActivityDeps = {
     dataSource,
     logger,
@@ -58,6 +61,10 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
     ingest: new IngestService(dataSource, new FactorSetRepository(dataSource)),
     backfillDays: config.polling.backfillDays,
     workflows: new ConnectionWorkflows(temporal),
+    receiptIssuer: new ReceiptIssuer({
+      dataSource, signingKeys, adjustmentThresholdKg: config.adjustments.thresholdKg,
+      log: new LogService({ dataSource, origin: config.transparencyLog.origin, signer: () => signingKeys.logSigner() }),
+    }),
     receiptPdfs: new ReceiptPdfService({
       dataSource, logger, renderer: pdfRenderer,
       storage: createReceiptStorage(config.receipts, config.aws),
@@ -73,7 +80,7 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
   try {
     // The first worker to start creates the receipt key; racing workers agree on one (unique partial index). A
     // secret store that is down must not stop polling: issuing creates the key on first use all the same.
-    await new SigningKeyService({ dataSource, secrets, prefix: config.secrets.prefix }).activeKey('receipt').then(
+    await signingKeys.activeKey('receipt').then(
       (key) => logger.info({ keyId: key.keyId }, 'receipt signing key ready'),
       (err: unknown) => logger.warn({ err }, 'receipt signing key not ready at start; it is created on first use'),
     );

@@ -1,9 +1,10 @@
-import { condition, defineQuery, defineSignal, log, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type {
   BillingPeriodInput, BillingPeriodResult, BillingPeriodState, BillingPeriodStatus, InvoicePaidSignal, InvoicePaymentFailedSignal,
   SubscriptionEndedSignal,
 } from '../contracts/workflows';
 import type { BillingActivities } from '../activities/billing.activities';
+import type { ReceiptActivities } from '../activities/receipt.activities';
 import { BillingStatusKey } from './search-attributes';
 
 export const invoicePaidSignal = defineSignal<[InvoicePaidSignal]>('invoicePaid');
@@ -20,6 +21,27 @@ const { finalizeBillingPeriod } = proxyActivities<BillingActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
 });
+// Issuing is idempotent by receipt key (period id + kind, + adjusted serial), so retrying for as long as it takes
+// never makes a second receipt, serial or retirement.
+const { issuePeriodReceipt, issueAdjustmentReceipts } = proxyActivities<ReceiptActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
+});
+/** The PDF engineer's activity (activities/receipt-pdf.activities.ts); typed here so this file needs no import of it. */
+interface PdfActivities { renderReceiptPdf(input: { receiptId: string }): Promise<{ objectKey: string } | { skipped: string }> }
+const { renderReceiptPdf } = proxyActivities<PdfActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '10 seconds', maximumInterval: '5 minutes', maximumAttempts: 5 },
+});
+
+/** A PDF that cannot be made after its retries is logged, never allowed to hold back or fail the receipt. */
+async function renderPdfQuietly(receiptId: string): Promise<void> {
+  try {
+    await renderReceiptPdf({ receiptId });
+  } catch (err) {
+    log.warn('receipt PDF not rendered; the receipt stands', { receiptId, error: err instanceof Error ? err.message : String(err) });
+  }
+}
 
 /**
  * `billing-period:{orgId}:{YYYY-MM}`: one run per paid period, never reused (REJECT_DUPLICATE at every start).
@@ -121,12 +143,13 @@ export async function billingPeriodWorkflow(input: BillingPeriodInput): Promise<
 
   const finalized = await finalizeBillingPeriod({ orgId: input.orgId, periodStart: input.periodStart, periodEnd: input.periodEnd });
 
-  // ── Receipts (issue: carbon receipts) ───────────────────────────────────────────────────────────────────────
-  // The period receipt is issued HERE, after finalize and before `closed`, from the snapshot finalize stored on
-  // the row (finalized.billingPeriodId), followed by adjustment receipts for earlier closed periods whose totals
-  // moved. Add it behind patched('issue-period-receipt') so runs already sleeping replay unchanged, and give the
-  // activity an idempotency key derived from workflowId so a retried issue never signs twice.
-  // ────────────────────────────────────────────────────────────────────────────────────────────────────────────
+  // Runs that were already past finalize when this shipped replay unchanged: they close without a receipt.
+  if (patched('issue-period-receipt')) {
+    const receipt = await issuePeriodReceipt({ billingPeriodId: finalized.billingPeriodId });
+    await renderPdfQuietly(receipt.receiptId);
+    const adjustments = await issueAdjustmentReceipts({ billingPeriodId: finalized.billingPeriodId });
+    for (const adjustment of adjustments) await renderPdfQuietly(adjustment.receiptId);
+  }
 
   status = 'closed';
   await publish();

@@ -55,6 +55,9 @@ const Schema = z
     BILLING_CANCEL_URL: httpUrl.optional(),
     // Late usage still lands this long after a billing period ends; the period's totals are taken after it.
     RECEIPT_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(172_800),
+    // An earlier closed period whose current central CO2e differs from its receipts by more than this gets an
+    // adjustment receipt when a later period closes. A decimal string: it is compared exactly, never as a float.
+    ADJUSTMENT_THRESHOLD_KG: z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal number of kg, e.g. 0.001').default('0.001'),
     // The public log's checkpoint origin and log key name: a schema-less URL, fixed for the log's life (it is inside
     // the key ID that verifiers pin), so changing it starts a new log in the eyes of every verifier.
     TRANSPARENCY_LOG_ORIGIN: z.string().regex(/^[^\s+\p{Cc}]+$/u, 'a schema-less URL without spaces or "+", e.g. carbonplan.example/receipts').default('carbonplan.local/receipts'),
@@ -120,6 +123,8 @@ export interface Config {
   stripe: { secretKey?: string; webhookSecret?: string; apiBaseUrl?: string; prices: { pro?: string; enterprise?: string } };
   /** Where Checkout sends the customer back; `receiptGraceSeconds`: late usage still counts this long after a period ends. */
   billing: { successUrl?: string; cancelUrl?: string; receiptGraceSeconds: number };
+  /** `thresholdKg`: exact decimal kg CO2e (central) beyond which an earlier period gets an adjustment receipt. */
+  adjustments: { thresholdKg: string };
   /** The public log: `origin` is the first line of every checkpoint and the name of the log's signing key. */
   transparencyLog: { origin: string };
   aws: { region: string; endpoint?: string; s3Bucket: string };
@@ -156,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBaseUrl: e.STRIPE_API_BASE_URL, prices: { pro: e.STRIPE_PRICE_PRO, enterprise: e.STRIPE_PRICE_ENTERPRISE } },
     billing: { successUrl: e.BILLING_SUCCESS_URL, cancelUrl: e.BILLING_CANCEL_URL, receiptGraceSeconds: e.RECEIPT_GRACE_SECONDS },
     transparencyLog: { origin: e.TRANSPARENCY_LOG_ORIGIN },
+    adjustments: { thresholdKg: e.ADJUSTMENT_THRESHOLD_KG },
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL, s3Bucket: e.S3_BUCKET },
     receipts: { chromiumPath: e.CHROMIUM_PATH, pdfPages: e.RECEIPT_PDF_PAGES, storage: e.RECEIPT_STORAGE, localDir: e.RECEIPT_LOCAL_DIR },
     secrets: { backend: e.SECRETS_BACKEND, prefix: e.SECRETS_PREFIX, localDir: e.SECRETS_LOCAL_DIR, masterKey: e.SECRETS_MASTER_KEY ? Buffer.from(e.SECRETS_MASTER_KEY, 'base64') : undefined },

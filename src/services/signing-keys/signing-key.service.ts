@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PublicSigningKey, SigningKeyPurpose } from '../../../contracts/signing-keys';
 import { SigningKeyEntity } from '../../db/entities/signing-key.entity';
@@ -195,6 +195,18 @@ export class SigningKeyService {
     const secretRef = this.secretRef(purpose, keyId);
     await this.options.secrets.put(secretRef, Buffer.from(pair.secretKey.subarray(0, 32)).toString('base64'), { purpose: `signing-${purpose}`, key_id: keyId });
     return { row: { keyId, publicKey: Buffer.from(pair.publicKey).toString('base64url'), purpose, secretRef }, secretKey: pair.secretKey };
+  }
+
+  /**
+   * A 32-byte secret for another use (receipt verification codes), derived with HKDF-SHA256 from the seed of the key
+   * that signed the receipt, under a distinct `info`: it lives as long as that seed (retired keys keep theirs), needs
+   * no secret of its own, and reveals nothing about the signing key.
+   */
+  async derivedSecret(keyId: string, info: string): Promise<Buffer> {
+    const key = await this.findKey(keyId);
+    if (!key) throw new SigningKeyError(`no signing key ${keyId}`);
+    const seed = (await this.secretKey(key)).subarray(0, 32);
+    return Buffer.from(hkdfSync('sha256', seed, Buffer.alloc(0), Buffer.from(info, 'utf8'), 32));
   }
 
   /** The 64-byte tweetnacl secret key; refuses a stored seed that does not give the published public key. */

@@ -42,6 +42,23 @@ const isUnchanged = (r: Row) => !!r.existing && r.existing.bucketEndMs === r.buc
  * A per-connection advisory lock serializes concurrent ingests of one connection (poll vs. reconciliation); rows
  * carry the connection in their key, so no other writer can touch them and they need no row locks.
  */
+/**
+ * Copies the stored revision of each event into the append-only `usage_event_revisions` before the row changes or
+ * goes: a receipt names the (event, revision) pairs it signed and must stay recomputable from them.
+ */
+export async function archiveRevisions(tx: EntityManager, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.query(
+    `INSERT INTO usage_event_revisions (event_id, revision, org_id, connection_id, project_id, provider, model, bucket_start, bucket_end, grouping,
+       ${TOKEN_COLUMNS.join(', ')}, requests, factor_version, tier, matched_rule, ${EMISSION_COLUMNS.join(', ')})
+     SELECT id, revision, org_id, connection_id, project_id, provider, model, bucket_start, bucket_end, grouping,
+       ${TOKEN_COLUMNS.join(', ')}, requests, factor_version, tier, matched_rule, ${EMISSION_COLUMNS.join(', ')}
+       FROM usage_events WHERE id = ANY($1::bigint[])
+     ON CONFLICT (event_id, revision) DO NOTHING`,
+    [ids],
+  );
+}
+
 export class IngestService {
   constructor(private readonly ds: DataSource, private readonly factors: FactorSetRepository) {}
 
@@ -81,7 +98,10 @@ export class IngestService {
       for (const r of changed) { subtract(r.existing!); add(r, r.existing!.projectId); }
       for (const old of superseded) subtract(old);
 
-      if (superseded.length) await tx.query(`DELETE FROM usage_events WHERE id = ANY($1::bigint[])`, [superseded.map((o) => o.id)]);
+      if (superseded.length) {
+        await archiveRevisions(tx, superseded.map((o) => o.id));
+        await tx.query(`DELETE FROM usage_events WHERE id = ANY($1::bigint[])`, [superseded.map((o) => o.id)]);
+      }
       if (fresh.length) await this.insertEvents(tx, target, engine.version, fetchedAt, fresh);
       if (changed.length) await this.updateEvents(tx, engine.version, fetchedAt, changed);
       // Unchanged rows still record this later reading, so an older one arriving afterwards cannot win.
@@ -130,6 +150,7 @@ export class IngestService {
     const col = <T>(f: (r: Row) => T) => rows.map(f);
     const ids = col((r) => r.existing!.id);
     const setColumns = [...TOKEN_COLUMNS, ...EXTRA_COLUMNS, 'bucket_end', 'tier', 'matched_rule', ...EMISSION_COLUMNS];
+    await archiveRevisions(tx, ids);
     await tx.query(
       `UPDATE usage_events e SET ${setColumns.map((c) => `${c} = u.${c}`).join(', ')}, factor_version = $1, fetched_at = $2,
          revision = e.revision + 1, updated_at = now()
