@@ -6,7 +6,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pollInternalFailures } from '../../activities/poll-failures';
 import { loadConfig } from '../../src/config';
-import { createConnectors } from '../../src/connectors';
 import { statusQuery } from '../../workflows';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { createClerkTestKeys, mintClerkToken } from '../helpers/clerk';
@@ -15,7 +14,7 @@ import { expectedBuckets, expectStoredUsage, HOUR, MINUTE, OPENAI_USAGE_PATH, pr
 import { GOOD_KEYS } from '../helpers/provider-fakes';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { eventually, installQuietRuntime } from '../helpers/temporal';
-import { createTimeSkippingEnv, ServerClock, skipUntil } from '../helpers/time-skipping';
+import { clockedWorkerOverrides, createClockedTimeSkippingEnv, type ServerClock, skipUntil } from '../helpers/time-skipping';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 import { startOpenAIFake, type OpenAIFake } from '../fakes/openai.fake';
 
@@ -32,16 +31,14 @@ let token: string;
 
 beforeAll(async () => {
   installQuietRuntime();
-  env = await createTimeSkippingEnv();
-  clock = new ServerClock(env);
-  await clock.sync();
+  ({ env, clock } = await createClockedTimeSkippingEnv());
   fake = await startOpenAIFake({ adminKeys: [GOOD_KEYS.openai], pageSize: 6, now: clock.now });
   const database = new URL(process.env.DATABASE_URL!);
   proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
   const appEnv = testEnv({ OPENAI_BASE_URL: fake.baseUrl, TEMPORAL_ADDRESS: env.address, BACKFILL_DAYS: '1', RATE_LIMIT_API_PER_MINUTE: '10000' }, keys);
   api = await startTestApi(loadConfig(appEnv));
   const workerConfig = loadConfig({ ...appEnv, DATABASE_URL: proxy.urlThrough(appEnv.DATABASE_URL!) });
-  worker = await startTestWorker(workerConfig, { now: clock.now, connectors: createConnectors({ ...workerConfig.providers, now: clock.now }) });
+  worker = await startTestWorker(workerConfig, clockedWorkerOverrides(workerConfig, clock));
   token = `Bearer ${mintClerkToken(keys, { orgId: `org_e2e_outage_${Date.now()}` })}`;
 }, 120_000);
 

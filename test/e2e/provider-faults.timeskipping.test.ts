@@ -4,7 +4,6 @@
 // the poll they hit; the next poll catches up and nothing is counted twice.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../../src/config';
-import { createConnectors } from '../../src/connectors';
 import { pollInternalFailures } from '../../activities/poll-failures';
 import { statusQuery } from '../../workflows';
 import { startTestApi, type TestApi } from '../helpers/api';
@@ -13,7 +12,7 @@ import { testEnv } from '../helpers/env';
 import { expectedBuckets, expectStoredUsage, HOUR, MINUTE, OPENAI_USAGE_PATH, printFigure, usageAround } from '../helpers/fault-usage';
 import { GOOD_KEYS } from '../helpers/provider-fakes';
 import { eventually, installQuietRuntime } from '../helpers/temporal';
-import { createTimeSkippingEnv, ServerClock, skipUntil } from '../helpers/time-skipping';
+import { clockedWorkerOverrides, createClockedTimeSkippingEnv, type ServerClock, skipUntil } from '../helpers/time-skipping';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 import { startOpenAIFake, type OpenAIFake } from '../fakes/openai.fake';
 
@@ -28,14 +27,12 @@ let token: string;
 
 beforeAll(async () => {
   installQuietRuntime();
-  env = await createTimeSkippingEnv();
-  clock = new ServerClock(env);
-  await clock.sync();
+  ({ env, clock } = await createClockedTimeSkippingEnv());
   fake = await startOpenAIFake({ adminKeys: [GOOD_KEYS.openai], pageSize: 6, now: clock.now });
   const appEnv = testEnv({ OPENAI_BASE_URL: fake.baseUrl, TEMPORAL_ADDRESS: env.address, BACKFILL_DAYS: '1', RATE_LIMIT_API_PER_MINUTE: '10000', PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS) }, keys);
   const config = loadConfig(appEnv);
   api = await startTestApi(config);
-  worker = await startTestWorker(config, { now: clock.now, connectors: createConnectors({ ...config.providers, now: clock.now }) });
+  worker = await startTestWorker(config, clockedWorkerOverrides(config, clock));
   token = `Bearer ${mintClerkToken(keys, { orgId: `org_e2e_provider_faults_${Date.now()}` })}`;
 }, 120_000);
 

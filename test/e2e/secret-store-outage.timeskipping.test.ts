@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pollInternalFailures } from '../../activities/poll-failures';
 import { loadConfig } from '../../src/config';
-import { createConnectors } from '../../src/connectors';
 import { AwsSecretStore, LocalSecretStore, ProviderKeyStore } from '../../src/integrations/secrets';
 import { statusQuery } from '../../workflows';
 import { startTestApi, type TestApi } from '../helpers/api';
@@ -16,7 +15,7 @@ import { expectedBuckets, expectStoredUsage, HOUR, MINUTE, printFigure, usageAro
 import { GOOD_KEYS } from '../helpers/provider-fakes';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { eventually, installQuietRuntime } from '../helpers/temporal';
-import { createTimeSkippingEnv, ServerClock } from '../helpers/time-skipping';
+import { clockedWorkerOverrides, createClockedTimeSkippingEnv, type ServerClock } from '../helpers/time-skipping';
 import { startTestWorker } from '../helpers/worker';
 import { startOpenAIFake, type OpenAIFake } from '../fakes/openai.fake';
 
@@ -28,9 +27,7 @@ let moto: TcpProxy;
 
 beforeAll(async () => {
   installQuietRuntime();
-  env = await createTimeSkippingEnv();
-  clock = new ServerClock(env);
-  await clock.sync();
+  ({ env, clock } = await createClockedTimeSkippingEnv());
   fake = await startOpenAIFake({ adminKeys: [GOOD_KEYS.openai], pageSize: 6, now: clock.now });
   const motoUrl = new URL(process.env.AWS_ENDPOINT_URL!);
   moto = await startTcpProxy({ host: motoUrl.hostname, port: Number(motoUrl.port) });
@@ -55,7 +52,7 @@ async function startStack(overrides: Record<string, string>, workerEnv: Record<s
     ? new AwsSecretStore({ region: config.aws.region, endpoint: config.aws.endpoint })
     : new LocalSecretStore({ dir: config.secrets.localDir, masterKey: config.secrets.masterKey! });
   const providerKeys = new ProviderKeyStore(backend, config.secrets.prefix);
-  const worker = await startTestWorker(config, { now: clock.now, providerKeys, connectors: createConnectors({ ...config.providers, now: clock.now }) });
+  const worker = await startTestWorker(config, { ...clockedWorkerOverrides(config, clock), providerKeys });
   const token = `Bearer ${mintClerkToken(keys, { orgId: `org_e2e_secrets_${Date.now()}` })}`;
   return { api, worker, token, appEnv };
 }

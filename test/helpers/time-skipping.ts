@@ -2,6 +2,8 @@
 // download), stepping time until something holds, and a clock for the code that reads the time itself.
 import type { Duration } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Config } from '../../src/config';
+import { createConnectors } from '../../src/connectors';
 import { registerSearchAttributes } from './temporal';
 
 /** A fresh time-skipping server (time is global to it: one per file) with our search attributes registered. */
@@ -10,6 +12,18 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   await registerSearchAttributes(env.connection);
   return env;
 }
+
+/** A fresh time-skipping server with a synced clock that follows it: the start of every clocked test file. */
+export async function createClockedTimeSkippingEnv(): Promise<{ env: TestWorkflowEnvironment; clock: ServerClock }> {
+  const env = await createTimeSkippingEnv();
+  const clock = new ServerClock(env);
+  await clock.sync();
+  return { env, clock };
+}
+
+/** Worker overrides so activities and connectors read the test server's time (as the fakes do through `clock`). */
+export const clockedWorkerOverrides = (config: Config, clock: ServerClock) =>
+  ({ now: clock.now, connectors: createConnectors({ ...config.providers, now: clock.now }) });
 
 /** Advances workflow time in steps until `check` passes (timers, retry back-off and heartbeat timeouts fire). */
 export async function skipUntil<T>(env: TestWorkflowEnvironment, step: Duration, check: () => Promise<T>, maxSteps = 40): Promise<T> {

@@ -25,7 +25,7 @@ import { BillingStatusKey, OrgIdKey } from '../../workflows/search-attributes';
 import { createConnectionRow, createTenant, type TestConnection } from '../factories/tenants';
 import { bucket } from '../factories/usage';
 import { eventually, installQuietRuntime, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
-import { createTimeSkippingEnv, ServerClock } from '../helpers/time-skipping';
+import { createClockedTimeSkippingEnv, type ServerClock } from '../helpers/time-skipping';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -40,9 +40,7 @@ let issuer: ReceiptIssuer;
 
 beforeAll(async () => {
   installQuietRuntime();
-  env = await createTimeSkippingEnv();
-  clock = new ServerClock(env);
-  await clock.sync();
+  ({ env, clock } = await createClockedTimeSkippingEnv());
   bundle = await workflowBundle();
   ds = await createDataSource({ url: process.env.DATABASE_URL!, poolSize: 2 }).initialize();
   ingest = new IngestService(ds, new FactorSetRepository(ds));
