@@ -1,8 +1,9 @@
 // Regenerates the golden workflow histories replayed by test/workflows/replay.test.ts. Run ONLY on purpose:
 //
-//   RECORD_HISTORIES=1 npx jest --testMatch '**/test/workflows/record-histories.ts'
+//   RECORD_HISTORIES=1 npx jest --testMatch '**/test/workflows/record-histories.ts' -t '<the new test's name>'
 //
-// (the file is not named *.test.ts, so a normal `npx jest` never runs it). It drives the current workflow code
+// (the file is not named *.test.ts, so a normal `npx jest` never runs it). Without `-t` every fixture is
+// rewritten, and the committed ones are append-only (MANIFEST.sha256): record only the scenario you add. It drives the current workflow code
 // with fake activities on the run's dev server (real time: signals only) and on a time-skipping test server
 // (hourly timers, retry back-offs), then writes historyToJSON(fetchHistory()) to
 // test/fixtures/histories/<workflowType>/<scenario>.json. Keep the old fixtures when changing workflow code:
@@ -20,6 +21,8 @@ import type { RepairActivities } from '../../activities/repair.activities';
 import type { TemporalHandle } from '../../src/integrations/temporal';
 import { ConnectionWorkflows, connectionWorkflowId } from '../../src/services/connections/connection-workflows';
 import type { BillingActivities } from '../../activities/billing.activities';
+import type { ReceiptActivities } from '../../activities/receipt.activities';
+import type { ReceiptPdfActivities } from '../../activities/receipt-pdf.activities';
 import {
   billingPeriodWorkflow, billingStatusQuery, connectionRepairWorkflow, invoicePaidSignal, invoicePaymentFailedSignal, pauseSignal,
   reconciliationWorkflow, resumeSignal, statusQuery, subscriptionEndedSignal, syncNowSignal,
@@ -201,12 +204,17 @@ record('record golden histories', () => {
     });
 
     /** billingPeriodWorkflow with activities that only record: the history is the workflow's, not Postgres's. */
-    async function withBillingPeriod(scenario: string, body: (handle: WorkflowHandle<typeof billingPeriodWorkflow>, endMs: number) => Promise<void>) {
+    async function withBillingPeriod(
+      scenario: string, body: (handle: WorkflowHandle<typeof billingPeriodWorkflow>, endMs: number) => Promise<void>, extraActivities: object = {},
+    ) {
       const recorded: string[] = [];
       const activities = {
-        recordBillingPeriod: async (input) => { recorded.push(input.status); },
-        finalizeBillingPeriod: async () => ({ billingPeriodId: randomUUID(), events: '42', factorVersions: ['1.0'] }),
-      } satisfies BillingActivities;
+        ...({
+          recordBillingPeriod: async (input) => { recorded.push(input.status); },
+          finalizeBillingPeriod: async () => ({ billingPeriodId: randomUUID(), events: '42', factorVersions: ['1.0'] }),
+        } satisfies BillingActivities),
+        ...extraActivities,
+      };
       const taskQueue = uniqueTaskQueue('record');
       const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
       const startMs = Math.floor((await env.currentTimeMs()) / 86_400_000) * 86_400_000 - 10 * 86_400_000;
@@ -251,6 +259,27 @@ record('record golden histories', () => {
         await handle.signal(subscriptionEndedSignal, { eventId: 'evt_deleted' });
         expect(await handle.result()).toMatchObject({ status: 'failed', billingPeriodId: null });
       });
+    });
+
+    test('billingPeriodWorkflow (issuing): paid, finalize, period receipt, PDF retried, adjustment whose PDF fails, closed', async () => {
+      const rendered: string[] = [];
+      let pdfAttempts = 0;
+      const issuing = {
+        issuePeriodReceipt: async () => ({ receiptId: 'rcpt-period', serial: 'CL-202612-7K2QD', kind: 'period' as const, isNew: true }),
+        issueAdjustmentReceipts: async () => [{ receiptId: 'rcpt-adjustment', serial: 'CL-202612-M4X9T', kind: 'adjustment' as const, isNew: true }],
+        renderReceiptPdf: async ({ receiptId }: { receiptId: string }) => {
+          rendered.push(receiptId);
+          // The period PDF renders on its second attempt; the adjustment's fails for good, which must not fail the run.
+          if (receiptId === 'rcpt-period' && ++pdfAttempts === 1) throw new Error('browser crashed');
+          if (receiptId === 'rcpt-adjustment') throw ApplicationFailure.nonRetryable('no such receipt', 'RECEIPT_NOT_FOUND');
+          return { objectKey: `receipts/org/${receiptId}.pdf` };
+        },
+      } satisfies ReceiptActivities & { renderReceiptPdf: ReceiptPdfActivities['renderReceiptPdf'] };
+      await withBillingPeriod('paid-finalize-issue-receipts-closed', async (handle) => {
+        await handle.signal(invoicePaidSignal, { invoiceId: 'in_4', eventId: 'evt_4', paidAt: null });
+        expect(await handle.result()).toMatchObject({ status: 'closed', invoiceId: 'in_4' });
+        expect(rendered).toEqual(['rcpt-period', 'rcpt-period', 'rcpt-adjustment']);
+      }, issuing);
     });
   });
 });
