@@ -15,6 +15,7 @@ import { startWorkerMetrics } from './metrics/worker-metrics';
 import { runMain } from './run-main';
 import { ConnectionWorkflows } from './services/connections/connection-workflows';
 import { ReceiptPdfService } from './services/receipts/receipt-pdf.service';
+import { verifyCodeFor } from './services/receipts/verify-code';
 import { ReceiptIssuer } from './services/receipts/receipt-issuer';
 import { SigningKeyService } from './services/signing-keys/signing-key.service';
 import { LogService } from './services/transparency-log/log.service';
@@ -69,6 +70,8 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
       dataSource, logger, renderer: pdfRenderer,
       storage: createReceiptStorage(config.receipts, config.aws),
       publicBaseUrl: config.publicBaseUrl ?? `http://localhost:${config.port}`,
+      // The code printed on the PDF and in its QR link; only its hash is stored, so it is derived again here.
+      verifyCode: ({ keyId, serial }) => verifyCodeFor(signingKeys, keyId, serial),
     }),
     ...options.overrides,
   };
