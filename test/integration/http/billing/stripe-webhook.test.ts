@@ -273,6 +273,10 @@ describe('POST /webhooks/stripe: duplicates and order', () => {
       expect(await handle.result()).toMatchObject({ status: 'closed', invoiceId: invoice.id });
       const [row] = await api.deps.dataSource.query(`SELECT status, snapshot FROM billing_periods WHERE org_id = $1`, [orgId]);
       expect(row).toMatchObject({ status: 'closed', snapshot: { totals: { events: '0' }, range: { from: new Date(start * 1000).toISOString().slice(0, 10) } } });
+      // The real worker issued the period's receipt after finalize, once, and logged it (no usage: nothing to retire).
+      const receipts = await api.deps.dataSource.query(`SELECT r.kind, (SELECT count(*)::int FROM log_entries l WHERE l.serial = r.serial) AS logged
+        FROM carbon_receipts r JOIN billing_periods bp ON bp.id = r.billing_period_id WHERE bp.org_id = $1`, [orgId]);
+      expect(receipts).toEqual([{ kind: 'period', logged: 1 }]);
       const { runId } = await handle.describe();
 
       // The same invoice paid again (a new event id) stops at the invoice-id dedupe; another invoice of the period
