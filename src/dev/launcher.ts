@@ -1,13 +1,18 @@
 // `npm start`: the whole stack on one machine. Starts embedded PostgreSQL and the Temporal dev server unless
 // DATABASE_URL / TEMPORAL_ADDRESS point elsewhere, migrates, runs the worker and the API in this process,
 // and on Ctrl-C stops everything it started, newest first. `--demo` (`npm run demo`) then fills the local
-// organization with a year of demo usage.
+// organization with a year of demo usage, puts it on `pro` and issues the receipts of its past months.
+import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config';
 import { loadDevConfig, type DevConfig } from '../config/dev';
 import { createDataSource } from '../db/data-source';
+import { createSecretStore } from '../integrations/secrets';
 import { OrganizationService } from '../services/organization.service';
+import { verifyCodeFor } from '../services/receipts/verify-code';
+import { SigningKeyService } from '../services/signing-keys/signing-key.service';
 import { seedDemoData, type DemoDataResult } from './demo-data';
+import { issueDemoReceipts, type DemoReceiptsResult } from './demo-receipts';
 import { LOCAL_ORGANIZATION } from './launcher-api-key';
 import { LauncherError, projectRoot } from './launcher-error';
 import { ComponentStack, reapChildren, signalChildren, StopRequested } from './shutdown';
@@ -18,16 +23,29 @@ const STOP_DEADLINE_MS = 13_000;
 
 const log = (line: string) => console.log(`[launcher] ${line}`);
 
-type DemoOutcome = { loaded: DemoDataResult; seconds: number } | { failed: string };
+type DemoOutcome = { loaded: DemoDataResult; receipts: DemoReceiptsResult; seconds: number } | { failed: string };
+
+function receiptLines(s: RunningStack, { credits, receipts }: DemoReceiptsResult): string[] {
+  if (!receipts.length) return [];
+  const last = receipts[receipts.length - 1];
+  return [
+    `  Receipts     ${receipts.length} signed receipts (${receipts[0].period} to ${last.period}), plan pro, credits from the SAMPLE inventory deploy/sample-credits.csv (${credits}; fictitious, not real retirements)`,
+    `  Verify       ${last.verifyUrl}  (${last.period}; open in a browser)`,
+    `  PDF          curl -o ${last.serial}.pdf -H "Authorization: Bearer ${s.apiKey}" ${s.apiUrl}/api/v1/receipts/${last.receiptId}/pdf  (${last.pdf})`,
+    `  All          curl -H "Authorization: Bearer ${s.apiKey}" ${s.apiUrl}/api/v1/receipts  (each one's verifyUrl: /api/v1/receipts/{id})`,
+    '',
+  ];
+}
 
 function demoLines(s: RunningStack, demo: DemoOutcome | undefined): string[] {
   if (!demo) return [];
   if ('failed' in demo) return [`  Demo data    could not be loaded: ${demo.failed}`, ''];
-  const { loaded, seconds } = demo;
+  const { loaded, receipts, seconds } = demo;
   return [
     `  Demo data    a year of usage since ${loaded.fromDay}: ${loaded.events.toLocaleString('en-US')} events, ${loaded.connections.length} paused demo connections in ${loaded.projects.length} projects (${seconds.toFixed(1)} s)`,
     `  curl -H "Authorization: Bearer ${s.apiKey}" "${s.apiUrl}/api/v1/telemetry/summary?from=${loaded.fromDay}"`,
     '',
+    ...receiptLines(s, receipts),
   ];
 }
 
@@ -66,14 +84,29 @@ async function loadDemoData(dev: DevConfig, running: RunningStack, stack: Compon
     const ds = await createDataSource({ url, poolSize: 2, applicationName: 'carbonplan-demo-data', statementTimeoutMs: 0 }).initialize();
     try {
       const org = await new OrganizationService(ds).resolve(LOCAL_ORGANIZATION);
-      return await seedDemoData({ dataSource: ds, orgId: org.id, now: new Date(), log, signal: abort.signal });
+      const now = new Date();
+      const loaded = await seedDemoData({ dataSource: ds, orgId: org.id, now, log, signal: abort.signal });
+      if (abort.signal.aborted) throw new StopRequested();
+      const { config, workerDeps } = running;
+      const secrets = createSecretStore({ ...config.secrets, region: config.aws.region, endpoint: config.aws.endpoint });
+      const signingKeys = new SigningKeyService({ dataSource: ds, secrets, prefix: config.secrets.prefix, logKeyName: config.transparencyLog.origin });
+      const creditsFile = path.join(projectRoot(), 'deploy', 'sample-credits.csv');
+      log('issuing the demo receipts…');
+      const receipts = await issueDemoReceipts({
+        dataSource: ds, orgId: org.id, now, fromDay: loaded.fromDay, log,
+        credits: { fileName: 'deploy/sample-credits.csv', bytes: fs.readFileSync(creditsFile) },
+        issuePeriodReceipt: (id) => workerDeps.receiptIssuer.issuePeriodReceipt(id),
+        renderPdf: (id) => workerDeps.receiptPdfs.render(id),
+        verifyUrl: async (keyId, serial) => `${running.apiUrl}/public/receipts/verify/${serial}?code=${await verifyCodeFor(signingKeys, keyId, serial)}`,
+      });
+      return { loaded, receipts };
     } finally {
       await ds.destroy();
     }
   })();
   stack.add({ name: 'demo data loader', stop: async () => { abort.abort(); await seeding.catch(() => undefined); } });
   try {
-    return { loaded: await seeding, seconds: (Date.now() - started) / 1000 };
+    return { ...(await seeding), seconds: (Date.now() - started) / 1000 };
   } catch (err) {
     if (stack.isStopping) throw new StopRequested();
     log(`demo data could not be loaded: ${describe(err)}`);

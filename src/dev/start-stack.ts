@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../config';
+import type { ActivityDeps } from '../../activities';
+import { loadConfig, type Config } from '../config';
 import type { DevConfig } from '../config/dev';
 import { createDataSource } from '../db/data-source';
 import { migrateUp } from '../db/migrations-runner';
@@ -22,6 +23,9 @@ export interface RunningStack {
   dataDir: string;
   /** Prometheus endpoints of the API and of the worker (loopback by default). */
   metricsUrls: { api: string; worker: string };
+  config: Config;
+  /** The in-process worker's services (the demo issues its receipts and renders their PDFs with them). */
+  workerDeps: ActivityDeps;
 }
 
 /** A metrics port already taken is a launcher error naming the variable, like the API's own port. */
@@ -113,5 +117,7 @@ export async function startStack(dev: DevConfig, dataDir: string, stack: Compone
     database: { url: dev.external.databaseUrl ? undefined : database.value.url, isExternal: Boolean(dev.external.databaseUrl) },
     dataDir,
     metricsUrls: { api: api.metricsUrl, worker: `http://${config.metrics.host}:${config.metrics.workerPort}/metrics` },
+    config,
+    workerDeps: worker.deps,
   };
 }
