@@ -15,6 +15,7 @@ import { ConnectionService } from './connections/connection.service';
 import { OrganizationService } from './organization.service';
 import { ProjectService } from './projects/project.service';
 import { ReceiptPdfService } from './receipts/receipt-pdf.service';
+import { ReceiptQueryService } from './receipts/receipt-query.service';
 import { SigningKeyService } from './signing-keys/signing-key.service';
 import { FactorSetRepository } from './telemetry/factor-sets';
 import { TelemetryQueryService } from './telemetry/telemetry-query.service';
@@ -45,6 +46,8 @@ export interface Services {
   log: LogService;
   /** Serves receipt PDFs the worker rendered (the API has no browser). */
   receiptPdfs: ReceiptPdfService;
+  /** The organization's receipts and the public, strictly re-verified view by serial. */
+  receipts: ReceiptQueryService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -54,6 +57,8 @@ export function createServices(deps: ServiceDeps): Services {
   const secrets = createSecretStore({ ...config.secrets, region: config.aws.region, endpoint: config.aws.endpoint });
   const stripe = deps.stripe !== undefined ? deps.stripe : createStripeClient(config.stripe);
   const signingKeys = new SigningKeyService({ dataSource: deps.dataSource, secrets, prefix: config.secrets.prefix, logKeyName: config.transparencyLog.origin, now });
+  const log = new LogService({ dataSource: deps.dataSource, origin: config.transparencyLog.origin, signer: () => signingKeys.logSigner() });
+  const publicBaseUrl = config.publicBaseUrl ?? `http://localhost:${config.port}`;
   return {
     organizations: new OrganizationService(deps.dataSource),
     apiKeys: new ApiKeyService(deps.dataSource, now),
@@ -68,9 +73,10 @@ export function createServices(deps: ServiceDeps): Services {
     signingKeys,
     receiptPdfs: new ReceiptPdfService({
       dataSource: deps.dataSource, logger: deps.logger, now, storage: createReceiptStorage(config.receipts, config.aws),
-      publicBaseUrl: config.publicBaseUrl ?? `http://localhost:${config.port}`,
+      publicBaseUrl,
     }),
-    log: new LogService({ dataSource: deps.dataSource, origin: config.transparencyLog.origin, signer: () => signingKeys.logSigner() }),
+    receipts: new ReceiptQueryService({ dataSource: deps.dataSource, signingKeys, log, publicBaseUrl }),
+    log,
     connections: new ConnectionService({
       dataSource: deps.dataSource,
       connectors: deps.connectors ?? createConnectors({ ...config.providers }),

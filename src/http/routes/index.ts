@@ -26,7 +26,10 @@ import getProject from './projects/get-project';
 import listProjects from './projects/list-projects';
 import updateProject from './projects/update-project';
 import listPublicKeys from './public/list-public-keys';
+import verifyReceipt from './public/verify-receipt';
+import getReceipt from './receipts/get-receipt';
 import getReceiptPdf from './receipts/get-receipt-pdf';
+import listReceipts from './receipts/list-receipts';
 import getSummary from './telemetry/get-summary';
 import listEvents from './telemetry/list-events';
 import listModels from './telemetry/list-models';
@@ -42,5 +45,5 @@ export const ROUTES: RouteSpec[] = [
   createProject, listProjects, getProject, updateProject, deleteProject,
   createCheckout, createPortalSession, getBillingStatus,
   listPublicKeys, getLogCheckpoint, getInclusionProof, getConsistencyProof, listLogEntries,
-  getReceiptPdf,
+  listReceipts, getReceipt, getReceiptPdf, verifyReceipt,
 ];

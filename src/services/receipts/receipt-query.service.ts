@@ -20,7 +20,10 @@ const COLUMNS = `r.id, r.serial, r.kind, r.payload, r.payload_sha256, r.signatur
 
 export interface ReceiptQueryDeps { dataSource: DataSource; signingKeys: SigningKeyService; log: LogService; publicBaseUrl: string }
 
-export type VerifyOutcome = { kind: 'full'; body: VerifyReceiptFull; payload: unknown } | { kind: 'summary'; body: VerifyReceiptSummary };
+/** `reasons` says why a receipt is not valid (empty when valid): for the HTML page, never part of the JSON contract. */
+export type VerifyOutcome =
+  | { kind: 'full'; body: VerifyReceiptFull; payload: unknown; reasons: string[] }
+  | { kind: 'summary'; body: VerifyReceiptSummary; reasons: string[] };
 
 function summaryOf(row: ReceiptRow, payload: ReceiptPayload): ReceiptSummary {
   return {
@@ -91,11 +94,12 @@ export class ReceiptQueryService {
     const verdict = verifyReceiptFile(file, keys);
     // A receipt that is not in the public log is not genuine, whatever its signature says.
     const valid = verdict.isValid && log !== null;
+    const reasons = log === null ? [...verdict.failures, 'the receipt is not in the public log'] : verdict.failures;
     const period = (payload.period ?? {}) as { start: string; end: string };
     if (!isVerifyCodeMatch(code, row.verify_code_sha256)) {
-      return { kind: 'summary', body: { valid, serial, period: { start: String(period.start), end: String(period.end) }, issuedAt: row.issued_at.toISOString(), keyId: row.key_id } };
+      return { kind: 'summary', body: { valid, serial, period: { start: String(period.start), end: String(period.end) }, issuedAt: row.issued_at.toISOString(), keyId: row.key_id }, reasons };
     }
     const publicKey = keys.find((k) => k.kid === row.key_id)?.x ?? null;
-    return { kind: 'full', payload, body: { valid, serial, payload, canonical, payloadSha256: verdict.payloadSha256 ?? row.payload_sha256, signature: row.signature, keyId: row.key_id, publicKey, log } };
+    return { kind: 'full', payload, body: { valid, serial, payload, canonical, payloadSha256: verdict.payloadSha256 ?? row.payload_sha256, signature: row.signature, keyId: row.key_id, publicKey, log }, reasons };
   }
 }

@@ -9,6 +9,7 @@ import { ROUTES } from '../../../../src/http/routes';
 import { startStripeFake, type StripeFake } from '../../../fakes/stripe.fake';
 import { createReceiptStorage } from '../../../../src/receipts/pdf/receipt-storage';
 import { insertReceiptRow, storeRenderedPdf } from '../../../factories/receipts';
+import { insertSignedReceiptRow } from '../../../helpers/receipt-api';
 
 /**
  * Walks every organization route. Routes with an id act on organization B's resources using
@@ -37,6 +38,17 @@ async function connectionOfB(): Promise<string> {
   return connectionIdOfB;
 }
 
+let receiptIdOfB: string | undefined;
+/** B's one receipt, rendered, in B's one billing period (the control below lists it; a period has one receipt). */
+async function receiptOfB(): Promise<string> {
+  if (receiptIdOfB) return receiptIdOfB;
+  const receipt = await insertReceiptRow(api.deps.dataSource, { orgId: orgOfB, name: 'b-visible-name' }, { period: { start: '2031-05-01T00:00:00.000Z', end: '2031-06-01T00:00:00.000Z' }, serial: 'CL-203105-B0000' });
+  await storeRenderedPdf(api.deps.dataSource, createReceiptStorage(api.deps.config.receipts, api.deps.config.aws), receipt, orgOfB);
+  receiptIdOfB = receipt.id;
+  return receiptIdOfB;
+}
+const paidA = () => api.deps.dataSource.query(`UPDATE organizations SET plan = 'pro' WHERE id = $1`, [orgOfA]);
+
 /** Creates a resource owned by B and returns its id, per route with an `:id`. */
 const createForB: Record<string, () => Promise<string>> = {
   '/api/v1/connections/:id': connectionOfB,
@@ -48,13 +60,9 @@ const createForB: Record<string, () => Promise<string>> = {
     secretsOfB.push(res.body.key);
     return res.body.id;
   },
-  // A rendered receipt of B; A is put on a paid plan for this one request (see afterEach), so only tenancy can refuse it.
-  '/api/v1/receipts/:id/pdf': async () => {
-    await api.deps.dataSource.query(`UPDATE organizations SET plan = 'pro' WHERE id = $1`, [orgOfA]);
-    const receipt = await insertReceiptRow(api.deps.dataSource, { orgId: orgOfB, name: 'b-visible-name' }, { period: { start: '2031-05-01T00:00:00.000Z', end: '2031-06-01T00:00:00.000Z' }, serial: 'CL-203105-B0000' });
-    await storeRenderedPdf(api.deps.dataSource, createReceiptStorage(api.deps.config.receipts, api.deps.config.aws), receipt, orgOfB);
-    return receipt.id;
-  },
+  // B's rendered receipt; A is put on a paid plan for this one request (see afterEach), so only tenancy can refuse it.
+  '/api/v1/receipts/:id': async () => { await paidA(); return receiptOfB(); },
+  '/api/v1/receipts/:id/pdf': async () => { await paidA(); return receiptOfB(); },
   '/api/v1/projects/:id': async () => {
     const res = await api.http.post('/api/v1/projects').set('Authorization', tokenB).send({ name: 'b-visible-name' });
     expect(res.status).toBe(201);
@@ -69,8 +77,8 @@ const bodyForA: Record<string, () => object> = {
   'PATCH /api/v1/projects/:id': () => ({ name: 'a-renamed', slug: 'a-renamed', isDefault: true }),
 };
 
-/** Routes without an id, with the request that would show B's data if tenancy leaked. */
-const collectionRoutes: Record<string, { body?: object }> = {
+/** Routes without an id, with the request that would show B's data if tenancy leaked (`before` sets it up). */
+const collectionRoutes: Record<string, { body?: object; before?: () => Promise<void> }> = {
   'GET /api/v1/connections': {},
   'POST /api/v1/estimate': { body: { model: 'gpt-4o', inputTokens: 10, outputTokens: 5 } },
   'POST /api/v1/connections': { body: { provider: 'anthropic', apiKey: GOOD_KEYS.anthropic } },
@@ -86,6 +94,10 @@ const collectionRoutes: Record<string, { body?: object }> = {
   'POST /api/v1/billing/checkout': { body: { plan: 'pro' } },
   'POST /api/v1/billing/portal': {},
   'GET /api/v1/billing/status': {},
+  // B has a receipt naming it; A is put on a paid plan for this one request, so the list itself must hide B's.
+  'GET /api/v1/receipts': {
+    before: async () => { await receiptOfB(); await paidA(); },
+  },
 };
 
 /**
@@ -139,8 +151,9 @@ describe('tenancy sweep', () => {
     },
   );
 
-  it.each(Object.entries(collectionRoutes))('%s never shows the other organization\'s data', async (name, { body }) => {
+  it.each(Object.entries(collectionRoutes))('%s never shows the other organization\'s data', async (name, { body, before }) => {
     const [method, path] = name.split(' ');
+    await before?.();
     const res = await (api.http as any)[method.toLowerCase()](path).set('Authorization', tokenA).send(body ?? {});
     expect(res.status).toBeLessThan(300);
     const text = JSON.stringify(res.body) + res.text;
@@ -274,9 +287,9 @@ describe('role sweep', () => {
   );
 
   it('every read route answers a member and an API key', async () => {
-    // Receipts need a paid plan and a rendered receipt of C's own.
+    // Receipts need a paid plan and a rendered receipt of C's own, signed by a key whose seed derives its verify code.
     await api.deps.dataSource.query(`UPDATE organizations SET plan = 'pro' WHERE id = $1`, [orgOfC]);
-    const receipt = await insertReceiptRow(api.deps.dataSource, { orgId: orgOfC });
+    const receipt = await insertSignedReceiptRow(api.deps.dataSource, api.deps.services.signingKeys, orgOfC);
     await storeRenderedPdf(api.deps.dataSource, createReceiptStorage(api.deps.config.receipts, api.deps.config.aws), receipt, orgOfC);
     const ids = { connection: await newConnection(), project: await newProject(), receipt: receipt.id };
     for (const route of orgRoutes.filter((r) => r.method === 'get')) {
