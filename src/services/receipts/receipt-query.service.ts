@@ -8,6 +8,7 @@ import { decodeCursorParts, encodeCursor } from '../pagination';
 import { Uuid } from '../../../contracts/common';
 import type { SigningKeyService } from '../signing-keys/signing-key.service';
 import type { LogService } from '../transparency-log/log.service';
+import { BoundedCache, Refreshing, verdictKey } from './verify-cache';
 import { isVerifyCodeMatch, verifyCodeFor } from './verify-code';
 
 interface ReceiptRow {
@@ -17,6 +18,12 @@ interface ReceiptRow {
 // pdf_status belongs to the PDF step's migration; read through to_jsonb so this works with or without it.
 const COLUMNS = `r.id, r.serial, r.kind, r.payload, r.payload_sha256, r.signature, r.key_id, r.issued_at, r.pdf_object_key, r.verify_code_sha256,
   to_jsonb(r) ->> 'pdf_status' AS pdf_status`;
+
+const KEYS_TTL_MS = 5_000;
+/** New log entries are seen at once (see logSection); the head is read at most once a second otherwise. */
+const HEAD_TTL_MS = 1_000;
+const MAX_CACHED = 10_000;
+type LogSection = { index: number; treeSize: number; inclusionProof: string[]; checkpoint: string };
 
 export interface ReceiptQueryDeps { dataSource: DataSource; signingKeys: SigningKeyService; log: LogService; publicBaseUrl: string }
 
@@ -40,7 +47,34 @@ const pdfState = (row: ReceiptRow): ReceiptDetail['pdf']['status'] => {
 
 /** Reading receipts: the organization's list and detail, and the public, strictly verified view by serial. */
 export class ReceiptQueryService {
+  /** Published keys, read again every few seconds (a revocation reaches verification within KEYS_TTL_MS; a new key at once). */
+  private readonly keys = new Refreshing(KEYS_TTL_MS, async () => {
+    const keys = (await this.deps.signingKeys.publicKeys()) as unknown as PinnedKey[];
+    return { keys, fingerprint: verdictKey(JSON.stringify(keys)) };
+  });
+  private readonly head = new Refreshing(HEAD_TTL_MS, () => this.deps.log.latestCheckpoint());
+  private readonly proofs = new BoundedCache<LogSection>(MAX_CACHED);
+  private readonly verdicts = new BoundedCache<{ payload: Record<string, unknown>; canonical: string; verdict: ReturnType<typeof verifyReceiptFile> }>(MAX_CACHED);
+
   constructor(private readonly deps: ReceiptQueryDeps) {}
+
+  /** The receipt's inclusion proof in the newest tree, or null when it is not in the log. Proofs of a tree never change. */
+  private async logSection(serial: string): Promise<LogSection | null> {
+    const head = await this.head.get();
+    const cached = head ? this.proofs.get(`${serial}|${head.treeSize}`) : undefined;
+    if (cached) return cached;
+    const read = (treeSize?: number) => this.deps.log.inclusionProof(serial, treeSize).catch(() => null);
+    let proof = head ? await read(head.treeSize) : null;
+    if (!proof) {
+      // Appended after the head we hold (or not logged at all): ask once more against the newest tree.
+      this.head.invalidate();
+      proof = await read();
+    }
+    if (!proof) return null;
+    const section = { index: proof.index, treeSize: proof.treeSize, inclusionProof: proof.inclusionProof.map((h) => h.toString('base64')), checkpoint: proof.checkpoint };
+    this.proofs.set(`${serial}|${section.treeSize}`, section);
+    return section;
+  }
 
   async list(orgId: string, query: { limit: number; cursor?: string }): Promise<ReceiptList> {
     const after = query.cursor ? decodeCursorParts(query.cursor, (id) => Uuid.safeParse(id).success) : null;
@@ -81,17 +115,26 @@ export class ReceiptQueryService {
   async verify(serial: string, code: string | undefined): Promise<VerifyOutcome | null> {
     const [row]: ReceiptRow[] = await this.deps.dataSource.query(`SELECT ${COLUMNS} FROM carbon_receipts r WHERE r.serial = $1`, [serial]);
     if (!row) return null;
-    let payload: Record<string, unknown>;
-    try { payload = JSON.parse(row.payload) as Record<string, unknown>; } catch { payload = {}; }
-    const keys = (await this.deps.signingKeys.publicKeys()) as unknown as PinnedKey[];
-    const log = await this.deps.log.inclusionProof(serial).then(
-      (p) => ({ index: p.index, treeSize: p.treeSize, inclusionProof: p.inclusionProof.map((h) => h.toString('base64')), checkpoint: p.checkpoint }),
-      () => null,
-    );
-    let canonical = '';
-    try { canonical = canonicalize(payload); } catch { canonical = ''; }
-    const file = { serial, payload, canonical, payloadSha256: row.payload_sha256, signature: row.signature, keyId: row.key_id, log };
-    const verdict = verifyReceiptFile(file, keys);
+    const [published, log] = await Promise.all([this.keys.get(), this.logSection(serial)]);
+    let { keys, fingerprint } = published;
+    if (!keys.some((k) => k.kid === row.key_id)) {
+      // Signed by a key newer than the set we hold (a rotation moments ago): read the published keys again.
+      this.keys.invalidate();
+      ({ keys, fingerprint } = await this.keys.get());
+    }
+    // The verdict is a pure function of the stored row, the key set and the tree: verified once per combination.
+    const cacheKey = verdictKey(row.payload, row.signature, row.key_id, row.payload_sha256, fingerprint, String(log?.treeSize ?? -1));
+    let checked = this.verdicts.get(cacheKey);
+    if (!checked) {
+      let payload: Record<string, unknown>;
+      try { payload = JSON.parse(row.payload) as Record<string, unknown>; } catch { payload = {}; }
+      let canonical = '';
+      try { canonical = canonicalize(payload); } catch { canonical = ''; }
+      const verdict = verifyReceiptFile({ serial, payload, canonical, payloadSha256: row.payload_sha256, signature: row.signature, keyId: row.key_id, log }, keys);
+      checked = { payload, canonical, verdict };
+      this.verdicts.set(cacheKey, checked);
+    }
+    const { payload, canonical, verdict } = checked;
     // A receipt that is not in the public log is not genuine, whatever its signature says.
     const valid = verdict.isValid && log !== null;
     const reasons = log === null ? [...verdict.failures, 'the receipt is not in the public log'] : verdict.failures;
