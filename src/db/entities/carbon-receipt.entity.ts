@@ -25,4 +25,8 @@ export class CarbonReceiptEntity {
   @Column({ name: 'pdf_error', type: 'text', nullable: true }) pdfError: string | null;
   @Column({ name: 'pdf_rendered_at', type: 'timestamptz', nullable: true }) pdfRenderedAt: Date | null;
   @Column({ name: 'issued_at', type: 'timestamptz' }) issuedAt: Date;
+  /** `period:{billingPeriodId}` or `adjustment:{closingPeriodId}:{serial}`: a retried or concurrent issue finds this row. */
+  @Column({ name: 'receipt_key', type: 'text', nullable: true, unique: true }) receiptKey: string | null;
+  /** SHA-256 (hex) of the public verify page's code; the code itself is derived again when shown. */
+  @Column({ name: 'verify_code_sha256', type: 'text', nullable: true }) verifyCodeSha256: string | null;
 }
