@@ -2,12 +2,16 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type Schedu
 
 export const RECONCILIATION_SCHEDULE_ID = 'reconciliation-daily';
 export const CONNECTION_REPAIR_SCHEDULE_ID = 'connection-repair-hourly';
+export const RECONCILIATION_EXECUTION_TIMEOUT = '6 hours';
+export const CONNECTION_REPAIR_EXECUTION_TIMEOUT = '50 minutes';
 
 function reconciliationSchedule(taskQueue: string): ScheduleOptions {
   return {
     scheduleId: RECONCILIATION_SCHEDULE_ID,
     spec: { calendars: [{ hour: 3, comment: 'daily reconciliation, 03:00 UTC' }] },
-    action: { type: 'startWorkflow', workflowType: 'reconciliationWorkflow', args: [{ windowHours: 24, concurrency: 8 }], taskQueue, workflowId: 'reconciliation' },
+    action: { type: 'startWorkflow', workflowType: 'reconciliationWorkflow', args: [{ windowHours: 24, concurrency: 8 }], taskQueue, workflowId: 'reconciliation',
+      // Covers the whole chain of continued-as-new runs: a stuck pass ends instead of skipping every day after it.
+      workflowExecutionTimeout: RECONCILIATION_EXECUTION_TIMEOUT },
     // A missed run (server down at 03:00) still runs within the day; two never overlap.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '12 hours' },
   };
@@ -18,7 +22,9 @@ function connectionRepairSchedule(taskQueue: string): ScheduleOptions {
     scheduleId: CONNECTION_REPAIR_SCHEDULE_ID,
     // At :30, away from the pollers' :05 and the 03:00 reconciliation.
     spec: { calendars: [{ hour: '*', minute: 30, comment: 'hourly poller repair, at :30' }] },
-    action: { type: 'startWorkflow', workflowType: 'connectionRepairWorkflow', args: [{ pageSize: 200, concurrency: 8 }], taskQueue, workflowId: 'connection-repair' },
+    action: { type: 'startWorkflow', workflowType: 'connectionRepairWorkflow', args: [{ pageSize: 200, concurrency: 8 }], taskQueue, workflowId: 'connection-repair',
+      // Ends before the next :30, so a stuck pass skips at most the hour it started in.
+      workflowExecutionTimeout: CONNECTION_REPAIR_EXECUTION_TIMEOUT },
     // A pass still running when the next is due makes the next one redundant; after an outage one pass is enough.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
   };

@@ -26,6 +26,8 @@ describe('the connection-repair-hourly schedule', () => {
     const description = await handle.describe();
     expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'connectionRepairWorkflow', taskQueue });
     expect(description.policies.overlap).toBe('SKIP');
+    // A stuck pass ends before the next :30 instead of making SKIP skip every hour after it.
+    expect(description.action).toMatchObject({ workflowExecutionTimeout: 50 * 60_000 });
     const next = description.info.nextActionTimes.map((d) => d.getTime());
     expect(next.length).toBeGreaterThan(2);
     for (const at of next) expect(new Date(at).toISOString()).toMatch(/:30:00\.000Z$/);

@@ -13,13 +13,15 @@ describe('the reconciliation-daily schedule', () => {
     await connection.close();
   });
 
-  it('is created idempotently at worker start and fires daily at 03:00 UTC', async () => {
+  it('is created idempotently at worker start, fires daily at 03:00 UTC and bounds a pass to 6 hours', async () => {
     await ensureReconciliationSchedule(client, 'queue-a');
     await ensureReconciliationSchedule(client, 'queue-b'); // a second worker start updates instead of failing
 
     const description = await client.schedule.getHandle(RECONCILIATION_SCHEDULE_ID).describe();
     expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconciliationWorkflow', taskQueue: 'queue-b' });
     expect(description.policies.overlap).toBe('SKIP');
+    // The timeout ends a stuck pass (every continued run included) within the day, so SKIP cannot skip the next days.
+    expect(description.action).toMatchObject({ workflowExecutionTimeout: 6 * 3_600_000 });
     const next = description.info.nextActionTimes.map((d) => d.toISOString());
     expect(next.length).toBeGreaterThan(1);
     for (const at of next) expect(at).toMatch(/T03:00:00\.000Z$/);
