@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Provider } from '../contracts/usage';
-import { PollFailureType, type ConnectionRunStatus, type LastError, type PollResult } from '../contracts/workflows';
+import { PollFailureType, type ConnectionPageInput, type ConnectionRunStatus, type LastError, type PollResult } from '../contracts/workflows';
 import { ProviderError, type Connectors } from '../src/connectors';
 import { ProviderConnectionEntity } from '../src/db/entities';
 import type { ProviderKeyStore } from '../src/integrations/secrets';
@@ -131,8 +131,18 @@ export function createPollingActivities(deps: PollingDeps) {
       );
     },
 
+    /** Unpaged: only for reconciliation runs started before paging (replay); remove once none can be open. */
     async listActiveConnections(): Promise<string[]> {
       const rows: Array<{ id: string }> = await deps.dataSource.query(`SELECT id FROM provider_connections WHERE status = 'active' ORDER BY id`);
+      return rows.map((r) => r.id);
+    },
+
+    /** Keyset page: active ids strictly after `after`, by id, so a pass never skips or repeats a row whatever changes. */
+    async listActiveConnectionsPage(input: ConnectionPageInput): Promise<string[]> {
+      const rows: Array<{ id: string }> = await deps.dataSource.query(
+        `SELECT id FROM provider_connections WHERE status = 'active' AND ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
+        [input.after, input.limit],
+      );
       return rows.map((r) => r.id);
     },
   };

@@ -62,14 +62,38 @@ export const PollFailureType = {
 
 export const MAX_STRIKES = 5;
 
-export const ReconciliationInput = z.object({ windowHours: z.number().int().min(1).max(168).default(24), concurrency: z.number().int().min(1).max(64).default(8) });
+/** Running totals of a reconciliation pass, carried across continue-as-new. */
+export const ReconciliationTotals = z.object({ connections: z.number().int(), failed: z.number().int(), changed: z.number().int() });
+export type ReconciliationTotals = z.infer<typeof ReconciliationTotals>;
+
+/**
+ * Input of the daily `reconciliationWorkflow`. A pass pages active connections by id (`pageSize`) and continues as
+ * new once its history passes `historyBudget` events; `after` and `totals` are that carry-over, unset on a fresh start.
+ */
+export const ReconciliationInput = z.object({
+  windowHours: z.number().int().min(1).max(168).default(24),
+  concurrency: z.number().int().min(1).max(64).default(8),
+  pageSize: z.number().int().min(1).max(1000).default(200),
+  historyBudget: z.number().int().min(1).default(2000),
+  after: z.string().nullable().optional(),
+  totals: ReconciliationTotals.optional(),
+});
 export type ReconciliationInput = z.input<typeof ReconciliationInput>;
+
+/** One page of active connection ids, ordered by id, strictly after `after` (null: from the start). */
+export const ConnectionPageInput = z.object({ after: z.string().nullable(), limit: z.number().int().min(1) });
+export type ConnectionPageInput = z.infer<typeof ConnectionPageInput>;
 
 /** Input of the hourly `connectionRepairWorkflow`. `orgIds` limits a pass to some organizations (operators, tests). */
 export const ConnectionRepairInput = z.object({
   pageSize: z.number().int().min(1).max(1000).default(200),
   concurrency: z.number().int().min(1).max(64).default(8),
   orgIds: z.array(z.uuid()).optional(),
+  /** Events after which a pass continues as new at the next page boundary. */
+  historyBudget: z.number().int().min(1).default(2000),
+  /** Carry-over of a pass that continued as new: where the next page starts and the counts so far. */
+  after: z.uuid().nullable().optional(),
+  totals: z.lazy(() => ConnectionRepairCounts).optional(),
 });
 export type ConnectionRepairInput = z.input<typeof ConnectionRepairInput>;
 

@@ -72,11 +72,13 @@ export class FakePollingActivities {
   /** Server clock (e.g. `() => env.currentTimeMs()`) to stamp each call with `ranAtMs`. */
   clock?: () => Promise<number>;
 
-  /** For reconciliation: what listActiveConnections answers and what repollWindow does. */
+  /** For reconciliation: what listActiveConnections(Page) answers and what repollWindow does. */
   connections: string[] = [];
   repoll: (input: { connectionId: string; hours: number }, attempt: number) => Promise<{ buckets: number; changed: number }> =
     async () => ({ buckets: 1, changed: 1 });
   listCalls = 0;
+  /** listActiveConnectionsPage calls, in order. */
+  readonly pageCalls: Array<{ after: string | null; limit: number }> = [];
   inFlight = 0;
   maxInFlight = 0;
 
@@ -161,6 +163,10 @@ export class FakePollingActivities {
       listActiveConnections: async () => {
         this.listCalls += 1;
         return [...this.connections];
+      },
+      listActiveConnectionsPage: async (input: { after: string | null; limit: number }) => {
+        this.pageCalls.push(input);
+        return [...this.connections].sort().filter((id) => input.after === null || id > input.after).slice(0, input.limit);
       },
     } as PollingActivities;
   }
