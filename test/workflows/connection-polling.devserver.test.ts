@@ -165,7 +165,8 @@ describe('reconciliationWorkflow (dev server)', () => {
       env.client.workflow.execute(reconciliationWorkflow, { taskQueue, workflowId: `reconciliation-${randomUUID()}`, args: [{ concurrency }] }),
     );
     expect(result).toEqual({ connections: 5, failed: 1, changed: 10 + 30 + 40 + 50 });
-    expect(fake.listCalls).toBe(1);
+    expect(fake.listCalls).toBe(0);
+    expect(fake.pageCalls).toEqual([{ after: null, limit: 200 }]);
     expect(fake.repolls.map((r) => r.connectionId).sort()).toEqual(['c1', 'c2', 'c3', 'c4', 'c5']);
     expect(fake.repolls.every((r) => r.hours === 24 && r.attempt === 1)).toBe(true);
     expect(fake.maxInFlight).toBe(concurrency);

@@ -6,10 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { MAX_STRIKES, PollFailureType, type ConnectionWorkflowState } from '../../contracts/workflows';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { RepairActivities } from '../../activities/repair.activities';
+import { MAX_STRIKES, PollFailureType, type ConnectionWorkflowState, type RepairPageInput, type RepairPageResult } from '../../contracts/workflows';
 import type { TemporalHandle } from '../../src/integrations/temporal';
 import { ConnectionWorkflows, connectionWorkflowId } from '../../src/services/connections/connection-workflows';
-import { pauseSignal, reconciliationWorkflow, resumeSignal, statusQuery, syncNowSignal } from '../../workflows';
+import { connectionRepairWorkflow, pauseSignal, reconciliationWorkflow, resumeSignal, statusQuery, syncNowSignal } from '../../workflows';
 import { ConnectionIdKey, ConnectionStatusKey, OrgIdKey, ProviderKey, StrikesKey } from '../../workflows/search-attributes';
 import {
   connectionGone, credentialRejected, eventually, FakePollingActivities, installQuietRuntime, internal, needsUserAction, permanent,
@@ -425,10 +428,70 @@ describe('reconciliationWorkflow (time-skipping)', () => {
       env.client.workflow.execute(reconciliationWorkflow, { taskQueue, workflowId: `reconciliation-${randomUUID()}`, args: [{ windowHours: 48, concurrency: 2 }] }),
     );
     expect(result).toEqual({ connections: 5, failed: 1, changed: 1 + 2 + 4 + 5 });
-    expect(fake.listCalls).toBe(1);
+    expect(fake.listCalls).toBe(0);
+    expect(fake.pageCalls).toEqual([{ after: null, limit: 200 }]);
     expect(fake.repolls.filter((r) => r.connectionId === 'c3').map((r) => r.attempt)).toEqual([1, 2, 3]);
     expect(fake.repolls.filter((r) => r.connectionId !== 'c3').map((r) => r.attempt)).toEqual([1, 1, 1, 1]);
     expect(new Set(fake.repolls.map((r) => r.hours))).toEqual(new Set([48]));
     expect(fake.maxInFlight).toBeLessThanOrEqual(2);
+  });
+
+  test('more connections than one run\'s history budget: paged by id, continued as new, each reconciled exactly once', async () => {
+    const fake = new FakePollingActivities();
+    fake.connections = Array.from({ length: 60 }, (_, i) => `c${String(i).padStart(2, '0')}`).reverse();
+    fake.repoll = async ({ connectionId }) => {
+      if (connectionId === 'c17' || connectionId === 'c42') throw ApplicationFailure.create({ type: PollFailureType.connectionGone, message: 'gone', nonRetryable: true });
+      return { buckets: 1, changed: Number(connectionId.slice(1)) % 3 };
+    };
+    const taskQueue = uniqueTaskQueue('recon-can');
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities() });
+    const workflowId = `reconciliation-${randomUUID()}`;
+    const result = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(reconciliationWorkflow, {
+        taskQueue, workflowId, args: [{ windowHours: 24, concurrency: 4, pageSize: 10, historyBudget: 50 }],
+      });
+      const first = await handle.result(); // follows the continued runs to the last one
+      expect((await env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+      return first;
+    });
+    const sorted = [...fake.connections].sort();
+    const expectedChanged = sorted.filter((id) => id !== 'c17' && id !== 'c42').reduce((sum, id) => sum + (Number(id.slice(1)) % 3), 0);
+    expect(result).toEqual({ connections: 60, failed: 2, changed: expectedChanged });
+    // Exactly once: one call per connection (the failures are non-retryable), none missed, none repeated.
+    expect(fake.repolls.map((r) => r.connectionId).sort()).toEqual(sorted);
+    const runIds = [...new Set(fake.repolls.map((r) => r.runId))];
+    expect(runIds.length).toBeGreaterThanOrEqual(3);
+    // Keyset pages: each starts after the last id of the page before, across runs.
+    expect(fake.pageCalls.map((c) => c.after)).toEqual([null, ...Array.from({ length: 6 }, (_, i) => sorted[i * 10 + 9])]);
+    expect(fake.listCalls).toBe(0);
+  });
+});
+
+describe('connectionRepairWorkflow (time-skipping)', () => {
+  test('more pages than one run\'s history budget: continued as new with cursor and totals, each page once', async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const asked: RepairPageInput[] = [];
+    const runIds = new Set<string>();
+    const activities = {
+      repairConnectionPollers: async (input: RepairPageInput): Promise<RepairPageResult> => {
+        asked.push(input);
+        runIds.add(Context.current().info.workflowExecution?.runId ?? '');
+        const page = ids.filter((id) => input.after === null || id > input.after).slice(0, input.limit);
+        const last = page[page.length - 1];
+        const nextAfter = page.length === input.limit && last !== ids[ids.length - 1] ? last : null;
+        return { checked: page.length, running: page.length - 2, started: 1, skipped: 1, failed: 0, nextAfter };
+      },
+    } satisfies Partial<RepairActivities>;
+    const taskQueue = uniqueTaskQueue('repair-can');
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+    const workflowId = `connection-repair-${randomUUID()}`;
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(connectionRepairWorkflow, { taskQueue, workflowId, args: [{ pageSize: 3, concurrency: 2, historyBudget: 20 }] });
+      expect(await handle.result()).toEqual({ checked: 60, running: 20, started: 20, skipped: 20, failed: 0 });
+      expect((await env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+    });
+    expect(runIds.size).toBeGreaterThanOrEqual(3);
+    expect(asked).toHaveLength(20);
+    expect(asked.map((a) => a.after)).toEqual([null, ...Array.from({ length: 19 }, (_, i) => ids[i * 3 + 2])]);
   });
 });

@@ -148,6 +148,46 @@ record('record golden histories', () => {
       await save('connectionRepairWorkflow', 'three-pages', handle);
     });
 
+    test('reconciliationWorkflow (paged): 12 connections in pages of 3, continued as new past a 20-event budget', async () => {
+      const fake = new FakePollingActivities();
+      fake.connections = Array.from({ length: 12 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+      fake.repoll = async ({ connectionId }) => {
+        if (connectionId === 'c04') throw ApplicationFailure.create({ type: PollFailureType.connectionGone, message: 'gone', nonRetryable: true });
+        return { buckets: 2, changed: 1 };
+      };
+      const taskQueue = uniqueTaskQueue('record');
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities() });
+      const handle = await env.client.workflow.start(reconciliationWorkflow, {
+        taskQueue, workflowId: `reconciliation-${randomUUID()}`, args: [{ concurrency: 2, windowHours: 24, pageSize: 3, historyBudget: 20 }],
+      });
+      expect(await worker.runUntil(handle.result())).toEqual({ connections: 12, failed: 1, changed: 11 });
+      const firstRun = env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+      expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+      await save('reconciliationWorkflow', 'paged-first-run-continued-as-new', firstRun);
+      await save('reconciliationWorkflow', 'paged-last-run-completed', env.client.workflow.getHandle(handle.workflowId));
+    });
+
+    test('connectionRepairWorkflow (repair pass): continued as new past a 12-event budget, then completed', async () => {
+      const ids = Array.from({ length: 5 }, (_, i) => `00000000-0000-4000-8000-00000000000${i}`);
+      const activities = {
+        repairConnectionPollers: async (input: RepairPageInput): Promise<RepairPageResult> => {
+          const page = ids.filter((id) => input.after === null || id > input.after).slice(0, input.limit);
+          const nextAfter = page.length === input.limit && page[page.length - 1] !== ids[ids.length - 1] ? page[page.length - 1] : null;
+          return { checked: page.length, running: page.length - 1, started: 1, skipped: 0, failed: 0, nextAfter };
+        },
+      } satisfies Partial<RepairActivities>;
+      const taskQueue = uniqueTaskQueue('record');
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+      const handle = await env.client.workflow.start(connectionRepairWorkflow, {
+        taskQueue, workflowId: `connection-repair-${randomUUID()}`, args: [{ pageSize: 1, concurrency: 2, historyBudget: 12 }],
+      });
+      expect(await worker.runUntil(handle.result())).toEqual({ checked: 5, running: 0, started: 5, skipped: 0, failed: 0 });
+      const firstRun = env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+      expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+      await save('connectionRepairWorkflow', 'first-run-continued-as-new', firstRun);
+      await save('connectionRepairWorkflow', 'last-run-completed', env.client.workflow.getHandle(handle.workflowId));
+    });
+
     test('connectionPollingWorkflow (repair pass): started failed from the row, waits, polls once resumed', async () => {
       const fake = new FakePollingActivities().then('ok', connectionGone);
       const taskQueue = uniqueTaskQueue('record');
