@@ -3,11 +3,12 @@ import { ReceiptCredits } from '../../../contracts/receipts';
 import { AllocationConflictError, CreditAllocator, findDrawsOnCredit, toPayloadCredits } from '../../../src/services/credits/credit-allocator';
 import { loadCreditInventory } from '../../../src/services/credits/credit-inventory.service';
 import { kgToGramsCeil } from '../../../src/services/credits/grams';
-import { createCreditsDatabase } from './credits-database';
+// The credit inventory is global, not per organization: these tests count it on a database of their own.
+import { createScratchDatabase } from '../../helpers/scratch-database';
 
 const HEADER = 'registry,project,vintage,serial_start,serial_end,tonnes,retired_on,retirement_reference';
 const T = 1_000_000;
-let scratch: Awaited<ReturnType<typeof createCreditsDatabase>>;
+let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
 let ds: DataSource;
 const allocator = new CreditAllocator();
 let nextKey = 0;
@@ -15,8 +16,8 @@ const key = (label: string) => `test:${label}:${(nextKey += 1)}`;
 
 // Each case gets a fresh, empty inventory (the ledger is append-only, so the whole scratch database is rebuilt).
 beforeEach(async () => {
-  scratch = await createCreditsDatabase('carbonplan_credits_alloc', 12);
-  ds = scratch.ds;
+  scratch = await createScratchDatabase('carbonplan_credits_alloc', 12);
+  ds = scratch.dataSource;
 });
 afterEach(async () => scratch?.drop());
 

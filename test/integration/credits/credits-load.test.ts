@@ -3,21 +3,22 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { runCreditsLoad } from '../../../src/ops/credits-load';
-import { createCreditsDatabase } from './credits-database';
+// The credit inventory is global, not per organization: these tests count it on a database of their own.
+import { createScratchDatabase } from '../../helpers/scratch-database';
 import { testEnv } from '../../helpers/env';
 
 const HEADER = 'registry,project,vintage,serial_start,serial_end,tonnes,retired_on,retirement_reference';
 const verra = (a: number, b: number, extra = '2025-01-02,VERRA-RET-1') =>
   `verra,VCS-99901 Test Cookstoves,2022,99999-${a}-${a}-VCS-VCU-999-VER-XX-3-99901-01012022-31122022-0,99999-${b}-${b}-VCS-VCU-999-VER-XX-3-99901-01012022-31122022-0,${b - a + 1},${extra}`;
 
-let scratch: Awaited<ReturnType<typeof createCreditsDatabase>>;
+let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
 let ds: DataSource;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  scratch = await createCreditsDatabase('carbonplan_credits_load', 2);
-  ds = scratch.ds;
+  scratch = await createScratchDatabase('carbonplan_credits_load', 2);
+  ds = scratch.dataSource;
   dir = await mkdtemp(path.join(os.tmpdir(), 'credits-load-'));
   env = { ...testEnv(), DATABASE_URL: scratch.url };
 });
