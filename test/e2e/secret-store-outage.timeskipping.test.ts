@@ -11,7 +11,7 @@ import { statusQuery } from '../../workflows';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { createClerkTestKeys, mintClerkToken } from '../helpers/clerk';
 import { isolatedSecrets, testEnv } from '../helpers/env';
-import { expectedBuckets, expectStoredUsage, HOUR, MINUTE, printFigure, usageAround } from '../helpers/fault-usage';
+import { awaitScheduledCatchUp, expectedBuckets, expectStoredUsage, HOUR, MINUTE, printFigure, usageAround } from '../helpers/fault-usage';
 import { GOOD_KEYS } from '../helpers/provider-fakes';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { eventually, installQuietRuntime } from '../helpers/temporal';
@@ -100,14 +100,7 @@ async function outageRun(api: TestApi, token: string, label: string, breakStore:
   expect((await internalFailures()) - internalBefore).toBeGreaterThanOrEqual(failedPolls);
 
   mendStore();
-  const { nextPollAt } = await handle.query(statusQuery);
-  await clock.sleepUntil(Date.parse(nextPollAt!) - 1000);
-  await clock.sleep('2 seconds');
-  const after = await eventually(async () => {
-    const c = await connectionOf(id);
-    expect(c.lastSuccessAt).not.toBe(during.lastSuccessAt);
-    return c;
-  }, { timeoutMs: 30_000 });
+  const after = await awaitScheduledCatchUp(handle, clock, () => connectionOf(id), during.lastSuccessAt);
   expect(after).toMatchObject({ status: 'active', consecutiveFailures: 0, lastError: null });
   const expected = expectedBuckets(rows, Date.parse(after.cursor));
   const events = await expectStoredUsage(api.http, token, id, t0, expected);

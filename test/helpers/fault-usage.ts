@@ -1,7 +1,11 @@
 // Shared pieces of the fault tests: hourly usage for the OpenAI fake, what a poll up to an instant must have
 // stored (computed from the fake's rows alone, never from our code), the comparison with what the API reports,
 // and the one figure line each fault test prints for the issue note.
+import type { WorkflowHandle } from '@temporalio/client';
 import type TestAgent from 'supertest/lib/agent';
+import { statusQuery } from '../../workflows/connection-polling.workflow';
+import { eventually } from './temporal';
+import type { ServerClock } from './time-skipping';
 import type { OpenAIUsageRow } from '../fakes/openai.fake';
 
 export const HOUR = 3_600_000;
@@ -72,4 +76,22 @@ export async function expectStoredUsage(http: TestAgent, token: string, connecti
 /** The one line a fault test prints for the issue note, e.g. `fault: temporal restart — downtime 3.1 s, …`. */
 export function printFigure(line: string): void {
   process.stdout.write(`fault: ${line}\n`);
+}
+
+/**
+ * After a fault is mended, sleeps the test server to the poller's next scheduled poll (nobody asks for a sync) and
+ * waits until the API shows a success newer than `previousSuccessAt`; returns the connection as the API shows it.
+ */
+export async function awaitScheduledCatchUp<C extends { lastSuccessAt: string | null }>(
+  handle: WorkflowHandle, clock: ServerClock, readConnection: () => Promise<C>, previousSuccessAt: string | null,
+): Promise<C> {
+  const { nextPollAt } = await handle.query(statusQuery);
+  expect(nextPollAt).not.toBeNull();
+  await clock.sleepUntil(Date.parse(nextPollAt!) - 1000);
+  await clock.sleep('2 seconds');
+  return eventually(async () => {
+    const c = await readConnection();
+    expect(c.lastSuccessAt).not.toBe(previousSuccessAt);
+    return c;
+  }, { timeoutMs: 30_000 });
 }
