@@ -25,6 +25,7 @@ import deleteProject from './projects/delete-project';
 import getProject from './projects/get-project';
 import listProjects from './projects/list-projects';
 import updateProject from './projects/update-project';
+import createPublicEstimate from './public/create-public-estimate';
 import listPublicKeys from './public/list-public-keys';
 import verifyReceipt from './public/verify-receipt';
 import getReceipt from './receipts/get-receipt';
@@ -44,6 +45,6 @@ export const ROUTES: RouteSpec[] = [
   createConnection, listConnections, getConnection, deleteConnection, syncConnection, moveConnection, replaceConnectionKey,
   createProject, listProjects, getProject, updateProject, deleteProject,
   createCheckout, createPortalSession, getBillingStatus,
-  listPublicKeys, getLogCheckpoint, getInclusionProof, getConsistencyProof, listLogEntries,
+  createPublicEstimate, listPublicKeys, getLogCheckpoint, getInclusionProof, getConsistencyProof, listLogEntries,
   listReceipts, getReceipt, getReceiptPdf, verifyReceipt,
 ];
