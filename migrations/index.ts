@@ -15,6 +15,7 @@ import { CreditInventory1764000000021 } from './1764000000021-credit-inventory';
 import { SigningKeyLifecycle1764000000022 } from './1764000000022-signing-key-lifecycle';
 import { ReceiptIssuing1764000000030 } from './1764000000030-receipt-issuing';
 import { ReceiptPdfStatus1764000000040 } from './1764000000040-receipt-pdf-status';
+import { AuditPackVersions1764000000050 } from './1764000000050-audit-pack-versions';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   SigningKeyLifecycle1764000000022,
   ReceiptIssuing1764000000030,
   ReceiptPdfStatus1764000000040,
+  AuditPackVersions1764000000050,
 ];
