@@ -22,6 +22,8 @@ export const ConnectionWorkflowInput = z.object({
   /** Carried through continue-as-new so the status query keeps answering them. */
   cursor: z.string().nullable().optional(),
   lastSuccessAt: z.string().nullable().optional(),
+  /** Second past each hour this connection polls at (src/services/connections/poll-offset.ts); absent: :05. */
+  pollOffsetSeconds: z.number().int().min(0).max(3599).optional(),
 });
 export type ConnectionWorkflowInput = z.input<typeof ConnectionWorkflowInput>;
 

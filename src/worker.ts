@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities';
 import { loadConfig, type Config } from './config';
 import { createConnectors } from './connectors';
+import { limitPerProvider } from './connectors/provider-limit';
 import { createDataSource } from './db/data-source';
 import { createSecretStore, ProviderKeyStore } from './integrations/secrets';
 import { ensureConnectionRepairSchedule, ensureReconciliationSchedule } from './integrations/schedules';
@@ -57,11 +58,11 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
   const deps: ActivityDeps = {
     dataSource,
     logger,
-    connectors: createConnectors({ ...config.providers }),
+    connectors: limitPerProvider(createConnectors({ ...config.providers }), config.polling.providerConcurrency),
     providerKeys: new ProviderKeyStore(secrets, config.secrets.prefix),
     ingest: new IngestService(dataSource, new FactorSetRepository(dataSource)),
     backfillDays: config.polling.backfillDays,
-    workflows: new ConnectionWorkflows(temporal),
+    workflows: new ConnectionWorkflows(temporal, { pollSpreadMinutes: config.polling.spreadMinutes }),
     receiptIssuer: new ReceiptIssuer({
       dataSource, signingKeys, adjustmentThresholdKg: config.adjustments.thresholdKg,
       log: new LogService({ dataSource, origin: config.transparencyLog.origin, signer: () => signingKeys.logSigner() }),

@@ -33,11 +33,15 @@ const { recordPollFailure, setConnectionStatus } = proxyActivities<PollingActivi
 });
 
 /** A few minutes past the hour: providers publish the last hour's usage with a short delay. */
-const POLL_OFFSET_MS = 5 * 60_000;
+const DEFAULT_POLL_OFFSET_MS = 5 * 60_000;
 const HOUR_MS = 3_600_000;
 
-function nextPollTime(now: number): number {
-  const next = Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS + POLL_OFFSET_MS;
+/**
+ * The next hourly poll at `offsetMs` past the hour. Runs started before the offset was an input have none and
+ * keep :05, so their timers replay unchanged; the starter spreads new runs across the hour.
+ */
+function nextPollTime(now: number, offsetMs: number): number {
+  const next = Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS + offsetMs;
   return next - now > HOUR_MS ? next - HOUR_MS : next;
 }
 
@@ -79,6 +83,7 @@ export async function connectionPollingWorkflow(rawInput: ConnectionWorkflowInpu
   let syncRequested = false;
   let requestId = input.requestId;
   const isPatched = patched(INTEGRITY_PATCH);
+  const pollOffsetMs = input.pollOffsetSeconds === undefined ? DEFAULT_POLL_OFFSET_MS : input.pollOffsetSeconds * 1000;
   let internalFailures = 0;
   let resumes = 0;
   let inFlightPoll: CancellationScope | null = null;
@@ -159,7 +164,7 @@ export async function connectionPollingWorkflow(rawInput: ConnectionWorkflowInpu
     await syncPersisted();
 
     if (status === 'active') {
-      const hourly = nextPollTime(Date.now());
+      const hourly = nextPollTime(Date.now(), pollOffsetMs);
       const wakeAt = internalFailures > 0 ? Math.min(hourly, Date.now() + internalRetryDelayMs(internalFailures)) : hourly;
       nextPollAt = wakeAt;
       await condition(() => syncRequested || status !== 'active', wakeAt - Date.now());

@@ -75,6 +75,11 @@ const Schema = z
     SECRETS_LOCAL_DIR: z.string().default('.data/secrets'),
     SECRETS_MASTER_KEY: z.string().optional(),
     BACKFILL_DAYS: z.coerce.number().int().min(0).max(90).default(30),
+    // New pollers poll at :05 plus a stable per-connection share of this many minutes, so thousands of
+    // connections never hit a provider or Postgres in the same second. 0: every poller at :05.
+    POLL_SPREAD_MINUTES: z.coerce.number().int().min(0).max(54).default(50),
+    // Polls one worker process runs against one provider at once; more wait their turn (heartbeating).
+    PROVIDER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
     WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
     API_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
     // Above the idle timeout of the load balancer in front (AWS ALB: 60 s), so the balancer, not the API, closes
@@ -131,7 +136,7 @@ export interface Config {
   /** Receipt PDFs: the browser, how many pages it keeps open, and where PDFs are stored (S3_BUCKET, or `localDir`). */
   receipts: { chromiumPath: string; pdfPages: number; storage: 's3' | 'local'; localDir: string };
   secrets: { backend: 'aws' | 'local'; prefix: string; localDir: string; masterKey?: Buffer };
-  polling: { backfillDays: number };
+  polling: { backfillDays: number; spreadMinutes: number; providerConcurrency: number };
   /** Prometheus scrape endpoints: the API's and the worker's, each on its own port of `host` (0: a free port). */
   metrics: { host: string; apiPort: number; workerPort: number };
   /** How long a stopping worker lets in-flight activities finish before cancelling them (below the container's stop timeout). */
@@ -165,7 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL, s3Bucket: e.S3_BUCKET },
     receipts: { chromiumPath: e.CHROMIUM_PATH, pdfPages: e.RECEIPT_PDF_PAGES, storage: e.RECEIPT_STORAGE, localDir: e.RECEIPT_LOCAL_DIR },
     secrets: { backend: e.SECRETS_BACKEND, prefix: e.SECRETS_PREFIX, localDir: e.SECRETS_LOCAL_DIR, masterKey: e.SECRETS_MASTER_KEY ? Buffer.from(e.SECRETS_MASTER_KEY, 'base64') : undefined },
-    polling: { backfillDays: e.BACKFILL_DAYS },
+    polling: { backfillDays: e.BACKFILL_DAYS, spreadMinutes: e.POLL_SPREAD_MINUTES, providerConcurrency: e.PROVIDER_CONCURRENCY },
     worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },
     api: { shutdownGraceSeconds: e.API_SHUTDOWN_GRACE_SECONDS },
     metrics: { host: e.METRICS_HOST, apiPort: e.METRICS_PORT, workerPort: e.WORKER_METRICS_PORT },

@@ -41,7 +41,7 @@ export async function runConnectionsResume(argv: string[], io: CliIo, env?: Node
       io.err(`error: cannot reach Temporal at ${config.temporal.address} (${err instanceof Error ? err.message : String(err)}); nothing was resumed`);
       return 1;
     }
-    const summary = await resumeFailedConnections({ dataSource, workflows: new ConnectionWorkflows(temporal), print: (line) => io.out(line) }, args);
+    const summary = await resumeFailedConnections({ dataSource, workflows: new ConnectionWorkflows(temporal, { pollSpreadMinutes: config.polling.spreadMinutes }), print: (line) => io.out(line) }, args);
     return summary.errors > 0 ? 1 : 0;
   } catch (err) {
     return usageFailure(err, io);

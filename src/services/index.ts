@@ -81,7 +81,7 @@ export function createServices(deps: ServiceDeps): Services {
       dataSource: deps.dataSource,
       connectors: deps.connectors ?? createConnectors({ ...config.providers }),
       providerKeys: new ProviderKeyStore(secrets, config.secrets.prefix),
-      workflows: new ConnectionWorkflows(deps.temporal),
+      workflows: new ConnectionWorkflows(deps.temporal, { pollSpreadMinutes: config.polling.spreadMinutes }),
       logger: deps.logger,
       now,
     }),

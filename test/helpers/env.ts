@@ -27,6 +27,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}, cler
     // Every test request comes from 127.0.0.1, and many are unauthenticated on purpose: tests of the per-IP
     // limit set their own.
     RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
+    // Pollers at :05 exactly, as the tests' clocks expect; test/workflows/poll-spread.* covers the spread.
+    POLL_SPREAD_MINUTES: '0',
     ...(clerk
       ? { CLERK_PUBLISHABLE_KEY: TEST_PUBLISHABLE_KEY, CLERK_SECRET_KEY: 'sk_test_dummy', CLERK_JWT_KEY: clerk.publicKeyPem, CLERK_AUTHORIZED_PARTIES: TEST_AUTHORIZED_PARTY }
       : {}),

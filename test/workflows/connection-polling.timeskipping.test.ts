@@ -12,6 +12,7 @@ import type { RepairActivities } from '../../activities/repair.activities';
 import { MAX_STRIKES, PollFailureType, type ConnectionWorkflowState, type RepairPageInput, type RepairPageResult } from '../../contracts/workflows';
 import type { TemporalHandle } from '../../src/integrations/temporal';
 import { ConnectionWorkflows, connectionWorkflowId } from '../../src/services/connections/connection-workflows';
+import { pollOffsetSeconds } from '../../src/services/connections/poll-offset';
 import { connectionRepairWorkflow, pauseSignal, reconciliationWorkflow, resumeSignal, statusQuery, syncNowSignal } from '../../workflows';
 import { ConnectionIdKey, ConnectionStatusKey, OrgIdKey, ProviderKey, StrikesKey } from '../../workflows/search-attributes';
 import {
@@ -55,7 +56,7 @@ async function alignClock(): Promise<void> {
 }
 
 /** Starts the poller the way the API does (ConnectionWorkflows.start) and runs `body` while a worker serves it. */
-async function withPoller(fake: FakePollingActivities, body: (p: Poller) => Promise<void>): Promise<void> {
+async function withPoller(fake: FakePollingActivities, body: (p: Poller) => Promise<void>, options: { pollSpreadMinutes?: number } = {}): Promise<void> {
   await alignClock();
   const taskQueue = uniqueTaskQueue('poll-ts');
   const connectionId = randomUUID();
@@ -64,7 +65,7 @@ async function withPoller(fake: FakePollingActivities, body: (p: Poller) => Prom
     connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities(), maxHeartbeatThrottleInterval: '1 second',
   });
   await worker.runUntil(async () => {
-    await new ConnectionWorkflows({ client: env.client, taskQueue } as TemporalHandle).start({ connectionId, orgId: randomUUID(), provider: 'openai' });
+    await new ConnectionWorkflows({ client: env.client, taskQueue } as TemporalHandle, options).start({ connectionId, orgId: randomUUID(), provider: 'openai' });
     const handle = env.client.workflow.getHandle(connectionWorkflowId(connectionId));
     const poller: Poller = {
       handle,
@@ -107,6 +108,33 @@ function byPoll(polls: PollCall[]): PollCall[][] {
 }
 
 describe('connectionPollingWorkflow (time-skipping)', () => {
+  test('a poller started with a spread polls every hour at its own second past the hour, not at :05', async () => {
+    const fake = new FakePollingActivities();
+    await withPoller(fake, async (p) => {
+      const offsetMs = pollOffsetSeconds(p.connectionId, 50) * 1000;
+      const first = await eventually(async () => {
+        const s = await p.status();
+        expect(s.pollCount).toBe(1);
+        return s;
+      });
+      const next = Date.parse(first.nextPollAt!);
+      expect(next % HOUR).toBe(offsetMs);
+      expect(next - fake.polls[0].scheduledAtMs).toBeLessThanOrEqual(HOUR);
+
+      const now = await env.currentTimeMs();
+      await env.sleep(next - now - 1_000);
+      expect(fake.pollCount()).toBe(1);
+      await advanceUntil('1 minute', () => expect(fake.pollCount()).toBe(2));
+      expect(fake.polls[1].scheduledAtMs).toBeGreaterThanOrEqual(next);
+      const second = await eventually(async () => {
+        const s = await p.status();
+        expect(s.pollCount).toBe(2);
+        return s;
+      });
+      expect(Date.parse(second.nextPollAt!)).toBe(next + HOUR);
+    }, { pollSpreadMinutes: 50 });
+  });
+
   test('polls once at start, then at :05 past each hour, and keeps going', async () => {
     const fake = new FakePollingActivities();
     await withPoller(fake, async (p) => {

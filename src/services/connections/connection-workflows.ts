@@ -7,6 +7,7 @@ import type { ProviderConnectionEntity } from '../../db/entities';
 import type { TemporalHandle } from '../../integrations/temporal';
 import { connectionPollingWorkflow, resumeSignal, syncNowSignal } from '../../../workflows/connection-polling.workflow';
 import { ConnectionIdKey, ConnectionStatusKey, OrgIdKey, ProviderKey, StrikesKey } from '../../../workflows/search-attributes';
+import { pollOffsetSeconds } from './poll-offset';
 
 export const connectionWorkflowId = (connectionId: string) => `connection:${connectionId}`;
 
@@ -33,7 +34,8 @@ const CALL_DEADLINE_MS = 10_000;
 
 /** The API's side of `connection:{id}`: start, signal, stop. Never blocks a request on polling. */
 export class ConnectionWorkflows {
-  constructor(private readonly temporal: Pick<TemporalHandle, 'client' | 'taskQueue'>) {}
+  /** `pollSpreadMinutes` (POLL_SPREAD_MINUTES): how widely new pollers spread past :05; 0 keeps them all at :05. */
+  constructor(private readonly temporal: Pick<TemporalHandle, 'client' | 'taskQueue'>, private readonly options: { pollSpreadMinutes?: number } = {}) {}
 
   private get client() { return this.temporal.client; }
 
@@ -43,10 +45,11 @@ export class ConnectionWorkflows {
 
   private startOptions(input: PollerStart): WorkflowStartOptions<typeof connectionPollingWorkflow> {
     const status: ConnectionRunStatus = input.status ?? 'active';
+    const spread = this.options.pollSpreadMinutes ?? 0;
     return {
       workflowId: connectionWorkflowId(input.connectionId),
       taskQueue: this.temporal.taskQueue,
-      args: [input],
+      args: [spread > 0 ? { ...input, pollOffsetSeconds: pollOffsetSeconds(input.connectionId, spread) } : input],
       // A retried create, a repair pass and a request racing each other must not start a second poller.
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [
