@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tools/', '.data/', 'coverage/', 'sdk/python/'] },
+  { ignores: ['dist/', 'sdk/typescript/dist/', 'node_modules/', '.tools/', '.data/', 'coverage/', 'sdk/python/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

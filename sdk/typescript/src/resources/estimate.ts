@@ -1,0 +1,11 @@
+import { EstimateResponse } from '../../../../contracts/estimate';
+import type { RequestOptions } from '../http-client';
+import type { EstimateParams } from '../types';
+import { Resource } from './resource';
+
+/** Energy and CO2e (with bounds) of one request's tokens. */
+export class Estimate extends Resource {
+  create(body: EstimateParams, options?: RequestOptions): Promise<EstimateResponse> {
+    return this.http.json({ method: 'POST', path: '/api/v1/estimate', body, options }, EstimateResponse);
+  }
+}
