@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { fmt } from './bench-db';
+import { rebuildCoarseRollups } from '../migrations/rebuild-rollups';
 
 /** The benchmarks' year: 2025, every hour. */
 export const YEAR = { from: '2025-01-01', to: '2026-01-01' } as const;
@@ -74,7 +75,10 @@ export async function loadYearOfEvents(ds: DataSource, shape: { connections: num
        sum(co2e_g_central), sum(co2e_g_low), sum(co2e_g_high)
      FROM usage_rollups GROUP BY org_id, provider, model, day, factor_version`,
   );
+  await rebuildCoarseRollups(ds);
   await ds.query(`VACUUM ANALYZE usage_rollups_org`);
+  await ds.query(`VACUUM ANALYZE usage_rollups_org_monthly`);
+  await ds.query(`VACUUM ANALYZE usage_rollups_org_days`);
   await ds.query(`VACUUM ANALYZE usage_events`);
   await ds.query(`VACUUM ANALYZE usage_rollups`);
   console.log('done');

@@ -16,6 +16,7 @@ import { SigningKeyLifecycle1764000000022 } from './1764000000022-signing-key-li
 import { ReceiptIssuing1764000000030 } from './1764000000030-receipt-issuing';
 import { ReceiptPdfStatus1764000000040 } from './1764000000040-receipt-pdf-status';
 import { AuditPackVersions1764000000050 } from './1764000000050-audit-pack-versions';
+import { MonthlyRollups1764000000060 } from './1764000000060-monthly-rollups';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   ReceiptIssuing1764000000030,
   ReceiptPdfStatus1764000000040,
   AuditPackVersions1764000000050,
+  MonthlyRollups1764000000060,
 ];

@@ -15,17 +15,17 @@ import { ProviderConnectionEntity } from './provider-connection.entity';
 import { SigningKeyEntity } from './signing-key.entity';
 import { StripeEventEntity } from './stripe-event.entity';
 import { UsageEventEntity } from './usage-event.entity';
-import { UsageRollupEntity, UsageRollupOrgEntity } from './usage-rollup.entity';
+import { UsageRollupEntity, UsageRollupOrgDayEntity, UsageRollupOrgEntity, UsageRollupOrgMonthlyEntity } from './usage-rollup.entity';
 
 export {
   ApiKeyEntity, AuditPackEntity, BillingPeriodEntity, CarbonFactorSetEntity, CarbonReceiptEntity, CreditAllocationEntity,
   CreditAllocationRequestEntity, CreditBatchEntity, CreditRetirementEntity, CreditShortfallEntity, EventEmissionEntity, OrganizationEntity, ProjectEntity, ProviderConnectionEntity, SigningKeyEntity, StripeEventEntity,
-  UsageEventEntity, UsageRollupEntity, UsageRollupOrgEntity,
+  UsageEventEntity, UsageRollupEntity, UsageRollupOrgDayEntity, UsageRollupOrgEntity, UsageRollupOrgMonthlyEntity,
 };
 
 export const ENTITIES = [
   OrganizationEntity, ApiKeyEntity, ProjectEntity, ProviderConnectionEntity, UsageEventEntity, EventEmissionEntity,
   UsageRollupEntity, UsageRollupOrgEntity, CarbonFactorSetEntity, BillingPeriodEntity, CarbonReceiptEntity, CreditRetirementEntity,
   SigningKeyEntity, AuditPackEntity, StripeEventEntity, CreditBatchEntity, CreditAllocationRequestEntity, CreditAllocationEntity,
-  CreditShortfallEntity,
+  CreditShortfallEntity, UsageRollupOrgMonthlyEntity, UsageRollupOrgDayEntity,
 ];

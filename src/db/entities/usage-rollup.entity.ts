@@ -23,3 +23,21 @@ export class UsageRollupOrgEntity extends RollupSums {
   @PrimaryColumn({ type: 'text' }) model: string;
   @PrimaryColumn({ name: 'factor_version', type: 'text' }) factorVersion: string;
 }
+
+/** Monthly sums per organization, model and factor version: a year's summary reads 12 months, not 365 days. */
+@Entity({ name: 'usage_rollups_org_monthly' })
+export class UsageRollupOrgMonthlyEntity extends RollupSums {
+  @PrimaryColumn({ name: 'org_id', type: 'uuid' }) orgId: string;
+  /** The month's first day. */
+  @PrimaryColumn({ type: 'date' }) month: string;
+  @PrimaryColumn({ type: 'text' }) provider: string;
+  @PrimaryColumn({ type: 'text' }) model: string;
+  @PrimaryColumn({ name: 'factor_version', type: 'text' }) factorVersion: string;
+}
+
+/** Daily sums per organization over every model: the summary's daily chart. */
+@Entity({ name: 'usage_rollups_org_days' })
+export class UsageRollupOrgDayEntity extends RollupSums {
+  @PrimaryColumn({ name: 'org_id', type: 'uuid' }) orgId: string;
+  @PrimaryColumn({ type: 'date' }) day: string;
+}

@@ -47,10 +47,25 @@ function toOrgLevel(deltas: RollupDelta[]): RollupDelta[] {
   return acc.rows();
 }
 
+/** The organization-level deltas summed per month (`day` becomes the month's first day). */
+function toMonthLevel(org: RollupDelta[]): RollupDelta[] {
+  const acc = new RollupAccumulator();
+  for (const d of org) acc.add({ ...d.key, day: `${d.key.day.slice(0, 7)}-01` }, d.tokens, d.requests, d.events, d.emissions);
+  return acc.rows().sort(byKey);
+}
+
+/** The organization-level deltas summed per day over every model. */
+function toDayTotals(org: RollupDelta[]): RollupDelta[] {
+  const acc = new RollupAccumulator();
+  for (const d of org) acc.add({ ...d.key, provider: '', model: '', version: '' }, d.tokens, d.requests, d.events, d.emissions);
+  return acc.rows().sort(byKey);
+}
+
 /**
- * Adds the summed deltas to both daily rollup tables, in a stable order so concurrent ingests never deadlock.
- * Two connections of one organization do share rows of the organization-wide table: the sorted order makes
- * them wait for each other instead of deadlocking.
+ * Adds the summed deltas to every rollup table (daily per connection, daily, monthly and per-day per
+ * organization), each in a stable order and the tables always in this order, so concurrent ingests never
+ * deadlock: two connections of one organization share rows of the organization-wide tables and wait for each
+ * other instead.
  */
 export async function applyRollupDeltas(tx: EntityManager, deltas: RollupDelta[]): Promise<void> {
   if (deltas.length === 0) return;
@@ -70,5 +85,20 @@ export async function applyRollupDeltas(tx: EntityManager, deltas: RollupDelta[]
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[], ${orgSumParams})
      ON CONFLICT (org_id, day, provider, model, factor_version) DO UPDATE SET ${ADD_ON_CONFLICT('usage_rollups_org')}`,
     [org.map((d) => d.key.orgId), org.map((d) => d.key.provider), org.map((d) => d.key.model), org.map((d) => d.key.day), org.map((d) => d.key.version), ...sumColumns(org)],
+  );
+  const months = toMonthLevel(org);
+  await tx.query(
+    `INSERT INTO usage_rollups_org_monthly (org_id, provider, model, month, factor_version, ${SUMS.join(', ')})
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[], ${orgSumParams})
+     ON CONFLICT (org_id, month, provider, model, factor_version) DO UPDATE SET ${ADD_ON_CONFLICT('usage_rollups_org_monthly')}`,
+    [months.map((d) => d.key.orgId), months.map((d) => d.key.provider), months.map((d) => d.key.model), months.map((d) => d.key.day), months.map((d) => d.key.version), ...sumColumns(months)],
+  );
+  const days = toDayTotals(org);
+  const daySumParams = SUM_TYPES.map((t, i) => `$${i + 3}::${t}[]`).join(', ');
+  await tx.query(
+    `INSERT INTO usage_rollups_org_days (org_id, day, ${SUMS.join(', ')})
+     SELECT * FROM unnest($1::uuid[], $2::date[], ${daySumParams})
+     ON CONFLICT (org_id, day) DO UPDATE SET ${ADD_ON_CONFLICT('usage_rollups_org_days')}`,
+    [days.map((d) => d.key.orgId), days.map((d) => d.key.day), ...sumColumns(days)],
   );
 }

@@ -47,21 +47,13 @@ export class TelemetryQueryService {
   }
 
   async summary(f: ResolvedFilters): Promise<TelemetrySummary> {
-    const where = whereClause(f, 'day');
-    const table = rollupTable(f);
-    // One pass over the rollups: per (provider, model, version) and per day.
-    const rows: Row[] = await this.ds.query(
-      `SELECT provider, model, factor_version, day::text AS day, ${SUM_COLUMNS}
-       FROM ${table} WHERE ${where.sql}
-       GROUP BY GROUPING SETS ((provider, model, factor_version), (day))`,
-      where.params,
-    );
+    // Two reads at once: the model lines (totals are their sum) and the daily chart.
+    const [lines, days] = await Promise.all([this.modelLines(f), this.dayTotals(f)]);
     const total = new TotalsAccumulator();
     const byModel = new Map<string, { provider: Provider; model: string; acc: TotalsAccumulator }>();
-    const byDay = new Map<string, TotalsAccumulator>();
+    const byDay = new Map<string, TotalsAccumulator>(days.map((r) => [r.day, new TotalsAccumulator().add(r)]));
     const versions = new Set<string>();
-    for (const r of rows) {
-      if (r.day !== null) { byDay.set(r.day, new TotalsAccumulator().add(r)); continue; }
+    for (const r of lines) {
       total.add(r);
       versions.add(r.factor_version);
       const key = `${r.provider}|${r.model}`;
@@ -82,11 +74,7 @@ export class TelemetryQueryService {
   }
 
   async models(f: ResolvedFilters): Promise<ModelUsageList> {
-    const where = whereClause(f, 'day');
-    const rows: Row[] = await this.ds.query(
-      `SELECT provider, model, factor_version, ${SUM_COLUMNS} FROM ${rollupTable(f)} WHERE ${where.sql} GROUP BY provider, model, factor_version ORDER BY provider, model, factor_version`,
-      where.params,
-    );
+    const rows = await this.modelLines(f);
     const data = await Promise.all(rows.map(async (r) => {
       const match = (await this.factors.get(r.factor_version)).classify(r.model);
       return { provider: r.provider, model: r.model, factorVersion: r.factor_version, tier: match.tier, matchedRule: match.matchedRule, isUnmatched: match.isUnmatched, ...new TotalsAccumulator().add(r).toTotals() };
@@ -113,6 +101,49 @@ export class TelemetryQueryService {
     }
   }
 
+  /**
+   * Sums per (provider, model, factor version) over the range. Organization-wide, whole months come from the
+   * monthly rollups and only the partial months at the edges from the daily ones: a year is 12 × models rows.
+   */
+  private modelLines(f: ResolvedFilters): Promise<Row[]> {
+    const months = f.projectId || f.connectionId ? null : wholeMonthsOf(f);
+    if (!months) {
+      const where = whereClause(f, 'day');
+      return this.ds.query(
+        `SELECT provider, model, factor_version, ${SUM_COLUMNS} FROM ${rollupTable(f)} WHERE ${where.sql}
+         GROUP BY provider, model, factor_version ORDER BY provider, model, factor_version`,
+        where.params,
+      );
+    }
+    const params: unknown[] = [f.orgId, f.from, months.start, months.end, f.to];
+    let dims = '';
+    for (const [column, value] of [['provider', f.provider], ['model', f.model]] as const) {
+      if (value === undefined) continue;
+      params.push(value);
+      dims += ` AND ${column} = $${params.length}`;
+    }
+    return this.ds.query(
+      `SELECT provider, model, factor_version, ${SUM_COLUMNS} FROM (
+         SELECT provider, model, factor_version, ${RAW_SUMS} FROM usage_rollups_org_monthly
+          WHERE org_id = $1 AND month >= $3::date AND month < $4::date${dims}
+         UNION ALL
+         SELECT provider, model, factor_version, ${RAW_SUMS} FROM usage_rollups_org
+          WHERE org_id = $1 AND ((day >= $2::date AND day < $3::date) OR (day >= $4::date AND day < $5::date))${dims}
+       ) r GROUP BY provider, model, factor_version ORDER BY provider, model, factor_version`,
+      params,
+    );
+  }
+
+  /** Sums per day of the range, for the daily chart: one row per day organization-wide with no model filter. */
+  private dayTotals(f: ResolvedFilters): Promise<Row[]> {
+    const isOrgWide = !(f.projectId || f.connectionId || f.provider || f.model);
+    const where = whereClause(f, 'day');
+    return this.ds.query(
+      `SELECT day::text AS day, ${SUM_COLUMNS} FROM ${isOrgWide ? 'usage_rollups_org_days' : rollupTable(f)} WHERE ${where.sql} GROUP BY day`,
+      where.params,
+    );
+  }
+
   private eventRows(f: ResolvedFilters, limit: number, after?: { at: string; id: string }): Promise<Row[]> {
     const where = whereClause(f, 'bucket_start');
     const params = [...where.params];
@@ -129,6 +160,27 @@ export class TelemetryQueryService {
 /** The organization-wide rollups answer everything but project and connection filters, with far fewer rows. */
 function rollupTable(f: ResolvedFilters): string {
   return f.projectId || f.connectionId ? 'usage_rollups' : 'usage_rollups_org';
+}
+
+const RAW_SUMS = `requests, event_count, input_uncached, input_cache_write, input_cache_read, output_tokens, reasoning_tokens,
+  energy_wh_central, energy_wh_low, energy_wh_high, co2e_g_central, co2e_g_low, co2e_g_high`;
+
+/** The first day of the month after `day`'s, or `day` itself when it already is a first. */
+const monthStartOnOrAfter = (day: string) => {
+  if (day.endsWith('-01')) return day;
+  const d = new Date(`${day.slice(0, 7)}-01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString().slice(0, 10);
+};
+
+/**
+ * The whole months inside [from, to), as [start, end) first days, or null when the range holds none. The
+ * monthly rollups answer those; the days before `start` and from `end` on come from the daily rollups.
+ */
+export function wholeMonthsOf(f: Pick<ResolvedFilters, 'from' | 'to'>): { start: string; end: string } | null {
+  const start = monthStartOnOrAfter(f.from);
+  const end = `${f.to.slice(0, 7)}-01`;
+  return start < end ? { start, end } : null;
 }
 
 function compareDecimal(a: string, b: string): number {

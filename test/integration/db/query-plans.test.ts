@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
 import type { UsageBucket } from '../../../contracts/usage';
+import { rebuildCoarseRollups } from '../../../migrations/rebuild-rollups';
 import { createDataSource } from '../../../src/db/data-source';
 import { migrateUp } from '../../../src/db/migrations-runner';
 import { ProjectService } from '../../../src/services/projects/project.service';
@@ -76,6 +77,7 @@ async function seed(): Promise<Seeded> {
   await ds.query(
     `INSERT INTO usage_rollups_org (org_id, provider, model, day, factor_version, energy_wh_central, energy_wh_low, energy_wh_high, co2e_g_central, co2e_g_low, co2e_g_high)
      SELECT DISTINCT org_id, provider, model, day, factor_version, 1, 1, 1, 1, 1, 1 FROM usage_rollups`);
+  await rebuildCoarseRollups(ds);
   await ds.query(`ANALYZE`);
   return orgs[1];
 }
@@ -174,8 +176,12 @@ describe('filtered dashboard reads of the rollups use their index', () => {
     ['models', 'project', 'models' as const, () => ({ projectId: org.defaultProjectId }), 'usage_rollups', 'usage_rollups_project_day_idx'],
     ['summary', 'model', 'summary' as const, () => ({ model: 'openai-model-4' }), 'usage_rollups_org', 'usage_rollups_org_pkey'],
     ['models', 'no filter', 'models' as const, () => ({}), 'usage_rollups_org', 'usage_rollups_org_pkey'],
-  ])('%s, %s', async (what, label, method, extra, table, index) => {
-    const plans = await plansOf(`${what} (${label})`, /FROM usage_rollups/, () => telemetry()[method](filters(extra())));
+    // A range of whole months (plus edge days) reads the monthly rollups and the per-day totals by their keys.
+    ['summary', 'whole months', 'summary' as const, () => ({ from: '2024-07-15', to: '2025-06-10' }), 'usage_rollups_org_monthly', 'usage_rollups_org_monthly_pkey'],
+    ['summary', 'whole months, daily chart', 'summary' as const, () => ({ from: '2024-07-15', to: '2025-06-10' }), 'usage_rollups_org_days', 'usage_rollups_org_days_pkey', /FROM usage_rollups_org_days/],
+    ['models', 'whole months', 'models' as const, () => ({ from: '2024-07-15', to: '2025-06-10' }), 'usage_rollups_org_monthly', 'usage_rollups_org_monthly_pkey'],
+  ] as Array<[string, string, 'summary' | 'models', () => Partial<ResolvedFilters>, string, string, RegExp?]>)('%s, %s', async (what, label, method, extra, table, index, reads = /FROM usage_rollups(?!_org_days)/) => {
+    const plans = await plansOf(`${what} (${label})`, reads, () => telemetry()[method](filters(extra())));
     expectIndex(plans, table, index);
   });
 

@@ -40,6 +40,25 @@ async function expectOrgRollupsConsistent(orgId: string) {
        USING (day, provider, model, factor_version)
      WHERE d.iu IS DISTINCT FROM o.iu OR d.ot IS DISTINCT FROM o.ot OR d.ev IS DISTINCT FROM o.ev OR d.cg IS DISTINCT FROM o.cg`, [orgId]);
   expect(diff).toEqual([]);
+  // The monthly and per-day organization rollups, the same sums at coarser grains.
+  const monthDiff = await ds.query(
+    `SELECT month, model FROM (
+       SELECT date_trunc('month', day)::date AS month, provider, model, factor_version, sum(input_uncached) AS iu, sum(output_tokens) AS ot,
+         sum(event_count) AS ev, sum(co2e_g_high) AS cg
+       FROM usage_rollups WHERE org_id = $1 GROUP BY 1, 2, 3, 4) d
+     FULL JOIN (SELECT month, provider, model, factor_version, input_uncached AS iu, output_tokens AS ot, event_count AS ev, co2e_g_high AS cg
+       FROM usage_rollups_org_monthly WHERE org_id = $1) m
+       USING (month, provider, model, factor_version)
+     WHERE d.iu IS DISTINCT FROM m.iu OR d.ot IS DISTINCT FROM m.ot OR d.ev IS DISTINCT FROM m.ev OR d.cg IS DISTINCT FROM m.cg`, [orgId]);
+  expect(monthDiff).toEqual([]);
+  const dayDiff = await ds.query(
+    `SELECT day FROM (
+       SELECT day, sum(input_uncached) AS iu, sum(output_tokens) AS ot, sum(event_count) AS ev, sum(co2e_g_high) AS cg
+       FROM usage_rollups WHERE org_id = $1 GROUP BY 1) d
+     FULL JOIN (SELECT day, input_uncached AS iu, output_tokens AS ot, event_count AS ev, co2e_g_high AS cg
+       FROM usage_rollups_org_days WHERE org_id = $1) t USING (day)
+     WHERE d.iu IS DISTINCT FROM t.iu OR d.ot IS DISTINCT FROM t.ot OR d.ev IS DISTINCT FROM t.ev OR d.cg IS DISTINCT FROM t.cg`, [orgId]);
+  expect(dayDiff).toEqual([]);
 }
 
 /** The same totals computed independently: the engine over the fixture, no database. */
