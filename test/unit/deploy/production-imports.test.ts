@@ -7,7 +7,7 @@ import path from 'node:path';
 import ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const ENTRY_POINTS = ['src/main.ts', 'src/worker.ts', 'src/db/migrate.ts', 'src/ops/connections-resume.ts', 'src/ops/keys-rotate.ts', 'src/receipts/verify-cli.ts'];
+const ENTRY_POINTS = ['src/main.ts', 'src/worker.ts', 'src/db/migrate.ts', 'src/ops/connections-resume.ts', 'src/ops/keys-rotate.ts', 'src/receipts/verify-cli.ts', 'mcp/src/bin.ts'];
 const packageJson = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
