@@ -95,7 +95,7 @@ describe('organization tools', () => {
     expect(filtered.structuredContent).not.toEqual(whole.structuredContent);
   });
 
-  it('list_connections answers the connection page of the API, and pages with limit and cursor', async () => {
+  it('list_connections answers the API's connection page; a cursor the API never handed out is a tool error', async () => {
     const res = await call(await connect(), 'list_connections', { limit: 10 });
     expect(res.structuredContent).toEqual((await stack.asKey('get', '/api/v1/connections?limit=10')).body);
     expect((res.structuredContent as any).data.map((c: { id: string }) => c.id)).toContain(stack.connectionId);
@@ -107,6 +107,21 @@ describe('organization tools', () => {
     const res = await call(await connect(), 'list_receipts');
     expect(res.structuredContent).toEqual((await stack.asKey('get', '/api/v1/receipts')).body);
     expect((res.structuredContent as any).data.map((r: { serial: string }) => r.serial)).toEqual([stack.receipt!.serial]);
+  });
+
+  it('on a free plan, list_receipts is a tool error with the upgrade link, and other tools keep working', async () => {
+    const ds = stack.api.deps.dataSource;
+    const [{ org_id: orgId }] = await ds.query(`SELECT org_id FROM provider_connections WHERE id = $1`, [stack.connectionId]);
+    await ds.query(`UPDATE organizations SET plan = 'free' WHERE id = $1`, [orgId]);
+    try {
+      const client = await connect();
+      const res = await call(client, 'list_receipts');
+      expect(res.isError).toBe(true);
+      expect(textOf(res)).toMatch(/403 PLAN_REQUIRED: this endpoint needs the pro or enterprise plan.*an organization admin can upgrade at https?:\/\/\S+/);
+      expect((await call(client, 'list_connections')).isError).toBeUndefined();
+    } finally {
+      await ds.query(`UPDATE organizations SET plan = 'pro' WHERE id = $1`, [orgId]);
+    }
   });
 
   it('answers without a key with a tool error that names CARBONPLAN_API_KEY, for every organization tool', async () => {
