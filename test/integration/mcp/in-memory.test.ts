@@ -95,7 +95,7 @@ describe('organization tools', () => {
     expect(filtered.structuredContent).not.toEqual(whole.structuredContent);
   });
 
-  it('list_connections answers the API's connection page; a cursor the API never handed out is a tool error', async () => {
+  it("list_connections answers the API's connection page; a cursor the API never handed out is a tool error", async () => {
     const res = await call(await connect(), 'list_connections', { limit: 10 });
     expect(res.structuredContent).toEqual((await stack.asKey('get', '/api/v1/connections?limit=10')).body);
     expect((res.structuredContent as any).data.map((c: { id: string }) => c.id)).toContain(stack.connectionId);
