@@ -243,6 +243,25 @@ record('record golden histories', () => {
       });
     });
 
+    test('connectionPollingWorkflow: spread across the hour (pollOffsetSeconds), three hourly polls', async () => {
+      const fake = new FakePollingActivities().then('ok', 'ok', 'ok', connectionGone);
+      const taskQueue = uniqueTaskQueue('record');
+      const connectionId = randomUUID();
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities() });
+      await worker.runUntil(async () => {
+        await new ConnectionWorkflows({ client: env.client, taskQueue } as TemporalHandle, { pollSpreadMinutes: 50 }).start({ connectionId, orgId: randomUUID(), provider: 'anthropic' });
+        const handle = env.client.workflow.getHandle(connectionWorkflowId(connectionId));
+        await pollCountIs(handle, 1);
+        await env.sleep('1 hour');
+        await pollCountIs(handle, 2);
+        await env.sleep('1 hour');
+        await pollCountIs(handle, 3);
+        await env.sleep('1 hour'); // ConnectionGone on the next hourly poll
+        await handle.result();
+        await save('connectionPollingWorkflow', 'spread-offset-hourly-polls', handle);
+      });
+    });
+
     /** billingPeriodWorkflow with activities that only record: the history is the workflow's, not Postgres's. */
     async function withBillingPeriod(
       scenario: string, body: (handle: WorkflowHandle<typeof billingPeriodWorkflow>, endMs: number) => Promise<void>, extraActivities: object = {},
