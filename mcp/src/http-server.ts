@@ -40,6 +40,7 @@ export function createMcpFetchHandler(options: Pick<HttpServerOptions, 'createSe
   async function serveLegacy(request: Request): Promise<Response> {
     if (request.method !== 'POST') return jsonRpcError(405, 'Method not allowed: this server is stateless; POST JSON-RPC messages to it.', { Allow: 'POST' });
     const server = options.createServer();
+    // A JSON answer is complete when handleRequest resolves, so this request's server can be closed right after.
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);
     try {
@@ -64,15 +65,15 @@ export function createMcpFetchHandler(options: Pick<HttpServerOptions, 'createSe
   };
 }
 
+/** The body, or undefined past the bound (read to the end anyway: leaving the loop would reset the socket before the 413). */
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
 }
 
 function toHeaders(req: IncomingMessage): Headers {

@@ -63,7 +63,7 @@ it.each(['legacy', 'modern'] as const)('serves a %s-era client: read-only tools 
   expect(answered.filter((t) => !t.startsWith('application/json'))).toEqual([]);
 });
 
-it('is stateless with plain JSON answers: no session id, no event stream, GET refused', async () => {
+it('is stateless with plain JSON answers: no session id, no event stream; GET, other paths and bodies over 4 MiB refused', async () => {
   expect(new URL(server.url)).toMatchObject({ hostname: '127.0.0.1', pathname: '/mcp' });
   const init = await raw(server.url, { method: 'POST', headers: MCP_HEADERS, body: INITIALIZE });
   expect({ status: init.status, type: init.headers['content-type'], session: init.headers['mcp-session-id'] }).toEqual({ status: 200, type: expect.stringMatching(/^application\/json/), session: undefined });
@@ -73,6 +73,8 @@ it('is stateless with plain JSON answers: no session id, no event stream, GET re
   expect(JSON.parse(list.body).result.tools.map((t: { name: string }) => t.name).sort()).toEqual([...READ_TOOLS].sort());
   expect((await raw(server.url, { method: 'GET', headers: { accept: 'text/event-stream' } })).status).toBe(405);
   expect((await raw(server.url.replace('/mcp', '/other'), { method: 'POST', headers: MCP_HEADERS, body: INITIALIZE })).status).toBe(404);
+  const huge = await raw(server.url, { method: 'POST', headers: MCP_HEADERS, body: `{"jsonrpc":"2.0","id":3,"method":"ping","params":{"pad":"${'x'.repeat(4 * 1024 * 1024)}"}}` });
+  expect({ status: huge.status, body: JSON.parse(huge.body) }).toMatchObject({ status: 413, body: { error: { message: expect.stringContaining('request body over') } } });
 });
 
 it('refuses a foreign Host (DNS rebinding) and a foreign browser Origin', async () => {
