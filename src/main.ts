@@ -21,7 +21,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const { deps, close } = await buildAppDeps(config);
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
+    const s = app.listen(config.port, config.apiHost, () => resolve(s));
     s.once('error', reject);
   });
   // Idle keep-alive sockets outlive the load balancer's idle timeout, so it never sends a request on a socket the

@@ -11,6 +11,8 @@ const Schema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PORT: port(3000),
+    // The address the API (and its dashboard pages) listens on. The dev launcher sets 127.0.0.1 (LOCAL_SIGN_IN_KEY needs it).
+    API_HOST: z.string().min(1).default('0.0.0.0'),
     PUBLIC_BASE_URL: httpUrl.optional(),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
@@ -26,6 +28,11 @@ const Schema = z
     CLERK_SECRET_KEY: z.string().min(1).optional(),
     CLERK_JWT_KEY: z.string().optional(),
     CLERK_AUTHORIZED_PARTIES: commaList,
+    // The dashboard sends people without a session here; default: the instance's Account Portal (from the publishable key).
+    CLERK_SIGN_IN_URL: httpUrl.optional(),
+    // Embedded defaults only: the HMAC key (32 random bytes, base64) of the launcher's one-time dashboard sign-in links
+    // and of the page session cookies they set. The launcher makes a new one at every start. Loopback API_HOST only.
+    LOCAL_SIGN_IN_KEY: z.string().optional(),
     CORS_ORIGINS: commaList,
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     RATE_LIMIT_API_PER_MINUTE: z.coerce.number().int().min(1).default(100),
@@ -96,6 +103,13 @@ const Schema = z
     if (env.NODE_ENV === 'production' && env.CLERK_JWT_KEY && env.CLERK_AUTHORIZED_PARTIES.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['CLERK_AUTHORIZED_PARTIES'], message: 'required with Clerk when NODE_ENV=production: the dashboard origins allowed in a session token\'s azp claim (a token minted for another site must not be accepted)' });
     }
+    if (env.LOCAL_SIGN_IN_KEY) {
+      const key = Buffer.from(env.LOCAL_SIGN_IN_KEY, 'base64');
+      if (key.length !== 32) ctx.addIssue({ code: 'custom', path: ['LOCAL_SIGN_IN_KEY'], message: 'must be 32 random bytes, base64 (openssl rand -base64 32)' });
+      // A sign-in link needs no password: only people on this machine may be able to reach it.
+      if (!isLoopbackHost(env.API_HOST)) ctx.addIssue({ code: 'custom', path: ['LOCAL_SIGN_IN_KEY'], message: `needs API_HOST on loopback (127.0.0.1 or ::1), not ${env.API_HOST}` });
+      if (env.NODE_ENV === 'production') ctx.addIssue({ code: 'custom', path: ['LOCAL_SIGN_IN_KEY'], message: 'is for the embedded defaults (npm start) only, never NODE_ENV=production: sign in with Clerk' });
+    }
     if (env.CLERK_JWT_KEY) {
       const problem = checkClerkJwtKey(env.CLERK_JWT_KEY);
       if (problem) ctx.addIssue({ code: 'custom', path: ['CLERK_JWT_KEY'], message: problem });
@@ -113,15 +127,24 @@ const Schema = z
 
 type Env = z.infer<typeof Schema>;
 
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
   port: number;
+  /** The address the API listens on (0.0.0.0 unless set; the dev launcher uses 127.0.0.1). */
+  apiHost: string;
   publicBaseUrl?: string;
   /** Timeouts in ms; 0 disables the statement or idle-in-transaction limit (migrations and bulk jobs may need that). */
   database: { url: string; poolSize: number; connectTimeoutMs: number; statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
   temporal: { address: string; namespace: string; taskQueue: string };
   clerk?: { publishableKey: string; secretKey: string; jwtKey: string; authorizedParties: string[] };
+  /** Dashboard sign-in: Clerk's hosted page (when Clerk is configured), and the embedded defaults' one-time links. */
+  pages: { clerkSignInUrl?: string; localSignInKey?: Buffer };
   http: { corsOrigins: string[]; trustProxyHops: number; apiRatePerMinute: number; publicRatePerMinute: number; rateLimitRedisUrl?: string; rateLimitRedisPrefix: string; rateLimitRedisTimeoutMs: number; keepAliveTimeoutMs: number };
   providers: { openaiBaseUrl: string; anthropicBaseUrl: string; openrouterBaseUrl: string; timeoutMs: number };
   /** Billing is off (billing endpoints answer 503 BILLING_NOT_CONFIGURED) unless `secretKey` is set; then prices and URLs are set too. */
@@ -152,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     port: e.PORT,
+    apiHost: e.API_HOST,
     publicBaseUrl: e.PUBLIC_BASE_URL,
     database: {
       url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
@@ -161,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clerk: e.CLERK_JWT_KEY
       ? { publishableKey: e.CLERK_PUBLISHABLE_KEY!, secretKey: e.CLERK_SECRET_KEY!, jwtKey: e.CLERK_JWT_KEY.replace(/\\n/g, '\n'), authorizedParties: e.CLERK_AUTHORIZED_PARTIES }
       : undefined,
+    pages: { clerkSignInUrl: e.CLERK_SIGN_IN_URL, localSignInKey: e.LOCAL_SIGN_IN_KEY ? Buffer.from(e.LOCAL_SIGN_IN_KEY, 'base64') : undefined },
     http: { corsOrigins: e.CORS_ORIGINS, trustProxyHops: e.TRUST_PROXY_HOPS, apiRatePerMinute: e.RATE_LIMIT_API_PER_MINUTE, publicRatePerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE, rateLimitRedisUrl: e.RATE_LIMIT_REDIS_URL, rateLimitRedisPrefix: e.RATE_LIMIT_REDIS_PREFIX, rateLimitRedisTimeoutMs: e.RATE_LIMIT_REDIS_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     providers: { openaiBaseUrl: e.OPENAI_BASE_URL, anthropicBaseUrl: e.ANTHROPIC_BASE_URL, openrouterBaseUrl: e.OPENROUTER_BASE_URL, timeoutMs: e.PROVIDER_TIMEOUT_MS },
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBaseUrl: e.STRIPE_API_BASE_URL, prices: { pro: e.STRIPE_PRICE_PRO, enterprise: e.STRIPE_PRICE_ENTERPRISE } },

@@ -15,6 +15,7 @@ import { requirePlan } from './middleware/require-plan';
 import { byClientIp, byOrganization, createLimiter } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { stripeWebhook } from './webhooks/stripe-webhook';
+import { pagesRouter } from '../pages/pages-router';
 import { buildOpenApiDocument } from './openapi';
 import { parsePart, type RouteSpec } from './route';
 import { ROUTES } from './routes';
@@ -59,6 +60,8 @@ export function createApp(deps: AppDeps, routes: RouteSpec[] = ROUTES): Express 
   // Per IP, before the body is parsed and before any token is looked at: /health, /openapi.json, /docs,
   // /public and unknown paths count every request; /api/v1 counts those that end unauthenticated.
   app.use(createLimiter({ name: 'ip', perMinute: config.http.publicRatePerMinute, key: byClientIp, store: deps.rateLimitStores?.public, isUnauthenticatedOnly: true, rejections }));
+  // The dashboard pages (src/pages): forms post url-encoded, so they come before the JSON-only rule below.
+  app.use(pagesRouter(deps));
   app.use(express.json({ limit: BODY_LIMIT }));
   // Write endpoints take JSON only; anything else with a body is a client mistake, not a 500.
   app.use((req: Request, _res: Response, next: NextFunction) => {

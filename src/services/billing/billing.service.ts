@@ -83,6 +83,24 @@ export class BillingService {
 
   async getStatus(orgId: string): Promise<BillingStatusResponse> {
     this.configured();
+    return this.readStatus(orgId);
+  }
+
+  /** Whether this server has the Stripe settings checkout and the portal need. */
+  isConfigured(): boolean {
+    try {
+      this.configured();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The status from our own rows only (plan, periods, next receipt due), with no Stripe call: what the dashboard
+   * shows, also on a server without billing settings (the embedded demo closes its periods without Stripe).
+   */
+  async readStatus(orgId: string): Promise<BillingStatusResponse> {
     const org = await this.organization(orgId);
     const graceMs = this.deps.config.billing.receiptGraceSeconds * 1000;
     const rows = await this.deps.dataSource.getRepository(BillingPeriodEntity).find({ where: { orgId }, order: { periodStart: 'DESC' } });
