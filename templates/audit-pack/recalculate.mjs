@@ -473,7 +473,7 @@ function periodDays(period) {
 }
 
 async function readCalculations({ factorSets, receipts, month, periods }) {
-  const current = { totals: newFigures(), byProvider: new Map(), byModel: new Map(), byProject: new Map() };
+  const current = { totals: newFigures(), groups: new Map(GROUPINGS.filter((g) => g.rowKey).map((g) => [g.name, new Map()])) };
   const unknownSerials = new Map();
   const csvFile = inPack('calculations.csv');
   const lines = createInterface({ input: createReadStream(csvFile, 'utf8'), crlfDelay: Infinity });
@@ -620,10 +620,14 @@ function checkRow(fields, lineNo, ctx) {
     if (inMonth) {
       const c = ctx.current;
       addFigures(c.totals, figures);
-      const into = (map, key) => { let f = map.get(key); if (!f) map.set(key, (f = newFigures())); addFigures(f, figures); };
-      into(c.byProvider, get('provider'));
-      into(c.byModel, `${get('provider')}\u0000${get('model')}`);
-      into(c.byProject, get('projectId'));
+      for (const grouping of GROUPINGS) {
+        if (!grouping.rowKey) continue;
+        const map = c.groups.get(grouping.name);
+        const key = grouping.rowKey(get);
+        let f = map.get(key);
+        if (!f) map.set(key, (f = newFigures()));
+        addFigures(f, figures);
+      }
     }
   }
 }
@@ -714,68 +718,119 @@ function checkCredits(where, payload, totals) {
 // ---------------------------------------------------------------------------------------------------------------
 // 4. Disclosure and pending restatements
 
-const pick = (object, ...names) => { for (const n of names) { const v = own(object, n); if (v !== undefined) return v; } return undefined; };
+const pick = (object, name) => own(object, name);
 
-function checkDisclosure(disclosure, current, receipts) {
-  const where = 'disclosure.json';
-  const totals = pick(disclosure, 'totals');
-  const t = current.totals;
-  const expectTokens = { prefill: t.iu + t.icw, decode: t.out, cached: t.icr };
-  const tokens = pick(totals, 'tokens');
-  for (const [name, value] of Object.entries(expectTokens)) {
-    if (pick(tokens, name) !== value.toString()) difference(`${where}: totals.tokens.${name} expected ${value} found ${pick(tokens, name)}`);
+// Groupings of the disclosure, each with how an entry and a CSV row name their group (null: only the sum is checked).
+const SEP = '\u0000';
+const GROUPINGS = [
+  { name: 'breakdown.byProvider', entries: (d) => pick(pick(d, 'breakdown'), 'byProvider'), entryKey: (e) => pick(e, 'provider'), rowKey: (g) => g('provider') },
+  { name: 'breakdown.byModel', entries: (d) => pick(pick(d, 'breakdown'), 'byModel'), entryKey: (e) => [pick(e, 'provider'), pick(e, 'model')].join(SEP), rowKey: (g) => [g('provider'), g('model')].join(SEP) },
+  { name: 'breakdown.byProject', entries: (d) => pick(pick(d, 'breakdown'), 'byProject'), entryKey: (e) => pick(e, 'projectId') ?? '', rowKey: (g) => g('projectId') },
+  { name: 'breakdown.byRegion', entries: (d) => pick(pick(d, 'breakdown'), 'byRegion'), entryKey: null, rowKey: null },
+  {
+    name: 'lines', entries: (d) => pick(d, 'lines'),
+    entryKey: (e) => [pick(e, 'provider'), pick(e, 'model'), pick(e, 'projectId') ?? '', pick(e, 'factorVersion'), pick(e, 'tier')].join(SEP),
+    rowKey: (g) => [g('provider'), g('model'), g('projectId'), g('factorVersion'), g('tier')].join(SEP),
+  },
+];
+
+/** A disclosure figure object ({ tokens: { prefill, decode, cached, reasoning }, energyKwh, co2eKg }) against sums in Wh and g. */
+function compareDisclosureFigures(label, f, found) {
+  const tokens = pick(found, 'tokens');
+  const expected = { prefill: f.iu + f.icw, decode: f.out, cached: f.icr, reasoning: f.rsn };
+  for (const [name, value] of Object.entries(expected)) {
+    if (pick(tokens, name) !== value.toString()) difference(`disclosure.json: ${label}.tokens.${name} expected ${value} found ${pick(tokens, name)}`);
   }
-  const compareBounds = (label, values, found) => {
-    for (const [i, bound] of BOUNDS.entries()) {
-      const parsed = decimal(pick(found, bound));
-      if (!parsed || cmp(parsed, values[i]) !== 0) difference(`${where}: ${label}.${bound} expected ${text(values[i])} found ${pick(found, bound)}`);
-    }
-  };
-  const kwh = t.energy.map((e) => shift(e, 3));
-  const kg = t.co2e.map((c) => shift(c, 3));
-  compareBounds('totals.energyKwh', kwh, pick(totals, 'energyKwh', 'energy_kwh'));
-  compareBounds('totals.co2eKg', kg, pick(totals, 'co2eKg', 'co2e_kg'));
-  compareBounds('totals.co2eT', kg.map((c) => shift(c, 3)), pick(totals, 'co2eT', 'co2e_t'));
+  compareDisclosureBounds(`${label}.energyKwh`, f.energy.map((e) => shift(e, 3)), pick(found, 'energyKwh'));
+  compareDisclosureBounds(`${label}.co2eKg`, f.co2e.map((c) => shift(c, 3)), pick(found, 'co2eKg'));
+}
 
-  // Every breakdown sums to the totals; where its entries name a provider (and model) they match the rows too.
-  const breakdown = pick(disclosure, 'breakdown');
-  for (const name of ['byProvider', 'byModel', 'byProject', 'byRegion']) {
-    const entries = pick(breakdown, name, name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
-    if (!Array.isArray(entries)) { difference(`${where}: breakdown.${name} is missing`); continue; }
-    const sum = [ZERO, ZERO, ZERO];
-    const byKey = new Map();
-    for (const e of entries) {
-      const values = BOUNDS.map((b) => decimal(pick(pick(e, 'co2eKg', 'co2e_kg'), b)));
-      if (values.some((v) => v === null)) { difference(`${where}: breakdown.${name} has an entry without exact co2eKg bounds`); continue; }
-      values.forEach((v, i) => { sum[i] = add(sum[i], v); });
-      const key = name === 'byProvider' ? pick(e, 'provider') : name === 'byModel' ? `${pick(e, 'provider')}\u0000${pick(e, 'model')}` : null;
-      if (key !== null) byKey.set(key, (byKey.get(key) ?? [ZERO, ZERO, ZERO]).map((s, i) => add(s, values[i])));
-    }
-    compareBounds(`sum of breakdown.${name} co2eKg`, kg, Object.fromEntries(BOUNDS.map((b, i) => [b, text(sum[i])])));
-    const rowsByKey = name === 'byProvider' ? current.byProvider : name === 'byModel' ? current.byModel : null;
-    if (rowsByKey) {
-      for (const [key, f] of rowsByKey) {
-        const found = byKey.get(key) ?? [ZERO, ZERO, ZERO];
-        const label = key.replace('\u0000', '/');
-        f.co2e.forEach((c, i) => {
-          if (cmp(shift(c, 3), found[i]) !== 0) difference(`${where}: breakdown.${name} ${label} co2eKg.${BOUNDS[i]} expected ${text(shift(c, 3))} found ${text(found[i])}`);
-        });
-      }
-      for (const key of byKey.keys()) if (!rowsByKey.has(key)) difference(`${where}: breakdown.${name} names ${key.replace('\u0000', '/')}, which has no current row this month`);
-    }
-  }
-
-  const listed = pick(disclosure, 'receipts');
-  if (Array.isArray(listed)) {
-    for (const r of listed) {
-      const serial = pick(r, 'serial');
-      const receipt = receipts.get(serial);
-      if (!receipt) { difference(`${where}: names receipt ${serial}, which is not in the pack`); continue; }
-      const digest = pick(r, 'payloadSha256', 'payload_sha256');
-      if (digest !== undefined && digest !== receipt.digestHex) difference(`${where}: receipt ${serial} payloadSha256 expected ${receipt.digestHex} found ${digest}`);
-    }
+function compareDisclosureBounds(label, values, found) {
+  for (const [i, bound] of BOUNDS.entries()) {
+    const parsed = decimal(pick(found, bound));
+    if (!parsed || cmp(parsed, values[i]) !== 0) difference(`disclosure.json: ${label}.${bound} expected ${text(values[i])} found ${pick(found, bound)}`);
   }
 }
+
+/** A disclosure figure object as sums in Wh and g (null when malformed). */
+function fromDisclosureFigures(e) {
+  const f = newFigures();
+  const tokens = pick(e, 'tokens');
+  const ints = ['prefill', 'decode', 'cached', 'reasoning'].map((k) => pick(tokens, k));
+  const energy = BOUNDS.map((b) => decimal(pick(pick(e, 'energyKwh'), b)));
+  const co2e = BOUNDS.map((b) => decimal(pick(pick(e, 'co2eKg'), b)));
+  if (ints.some((v) => typeof v !== 'string' || !/^\d+$/.test(v)) || [...energy, ...co2e].some((v) => v === null)) return null;
+  // Prefill is one class in the disclosure: carried as inputUncached so that sums compare field by field.
+  [f.iu, f.out, f.icr, f.rsn] = ints.map(BigInt);
+  f.energy = energy.map((d) => ({ u: d.u * 1000n, s: d.s }));
+  f.co2e = co2e.map((d) => ({ u: d.u * 1000n, s: d.s }));
+  return f;
+}
+
+function checkDisclosure(disclosure, current, receipts, factorSets, month) {
+  if (pick(disclosure, 'schema') !== 'carbonplan.disclosure/v1') difference(`disclosure.json: schema expected carbonplan.disclosure/v1 found ${pick(disclosure, 'schema')}`);
+  const period = pick(disclosure, 'period');
+  if (month && pick(period, 'start') !== `${month}-01`) difference(`disclosure.json: period.start expected ${month}-01 found ${pick(period, 'start')}`);
+  const totals = pick(disclosure, 'totals');
+  compareDisclosureFigures('totals', current.totals, totals);
+  compareDisclosureBounds('totals.co2eT', current.totals.co2e.map((c) => shift(c, 6)), pick(totals, 'co2eT'));
+
+  // Every breakdown sums to the totals; where its entries name a group, each group matches the rows too.
+  for (const grouping of GROUPINGS) {
+    const entries = grouping.entries(disclosure);
+    if (!Array.isArray(entries)) { difference(`disclosure.json: ${grouping.name} is missing`); continue; }
+    const sum = newFigures();
+    const byKey = new Map();
+    for (const e of entries) {
+      const f = fromDisclosureFigures(e);
+      if (!f) { difference(`disclosure.json: ${grouping.name} has an entry without exact figures`); continue; }
+      addFigures(sum, f);
+      if (grouping.entryKey) {
+        const key = grouping.entryKey(e);
+        if (!byKey.has(key)) byKey.set(key, newFigures());
+        addFigures(byKey.get(key), f);
+      }
+    }
+    compareDisclosureFigures(`sum of ${grouping.name}`, current.totals, { tokens: tokensOf(sum), energyKwh: boundsOf(sum.energy), co2eKg: boundsOf(sum.co2e) });
+    if (!grouping.entryKey) continue;
+    const rows = current.groups.get(grouping.name);
+    for (const [key, f] of rows) {
+      const label = `${grouping.name} ${key.split(SEP).join('/')}`;
+      const found = byKey.get(key);
+      if (!found) difference(`disclosure.json: ${label} expected an entry (CO2e central ${text(shift(f.co2e[1], 3))} kg) found none`);
+      else compareDisclosureFigures(label, f, { tokens: tokensOf(found), energyKwh: boundsOf(found.energy), co2eKg: boundsOf(found.co2e) });
+    }
+    for (const key of byKey.keys()) if (!rows.has(key)) difference(`disclosure.json: ${grouping.name} names ${key.split(SEP).join('/')}, which has no current row this month`);
+  }
+
+  const versions = [...new Set([...current.groups.get('lines').keys()].map((k) => k.split(SEP)[3]))].sort();
+  const used = pick(disclosure, 'factorVersionsUsed');
+  if (JSON.stringify(used) !== JSON.stringify(versions)) difference(`disclosure.json: factorVersionsUsed expected ${JSON.stringify(versions)} found ${JSON.stringify(used)}`);
+  const factorSet = pick(disclosure, 'factorSet');
+  const set = factorSets.get(pick(factorSet, 'version'));
+  if (set) {
+    const hex = sha256(canonicalJson(set.doc)).toString('hex');
+    if (pick(factorSet, 'sha256') !== hex) difference(`disclosure.json: factorSet.sha256 expected ${hex} (canonical JSON of factor-sets/${set.version}.json) found ${pick(factorSet, 'sha256')}`);
+  } else if (versions.length > 0) difference(`disclosure.json: factorSet.version ${pick(factorSet, 'version')} has no factor-sets/<version>.json in the pack`);
+
+  const listed = pick(disclosure, 'receipts');
+  if (!Array.isArray(listed)) { difference('disclosure.json: receipts is missing'); return; }
+  const named = new Set();
+  for (const r of listed) {
+    const serial = pick(r, 'serial');
+    named.add(serial);
+    const receipt = receipts.get(serial);
+    if (!receipt) { difference(`disclosure.json: names receipt ${serial}, which is not in the pack`); continue; }
+    if (pick(r, 'payloadSha256') !== receipt.digestHex) difference(`disclosure.json: receipts ${serial} payloadSha256 expected ${receipt.digestHex} found ${pick(r, 'payloadSha256')}`);
+    for (const field of ['kind', 'adjusts', 'issuedAt']) {
+      if (pick(r, field) !== pick(receipt.payload, field)) difference(`disclosure.json: receipts ${serial} ${field} expected ${pick(receipt.payload, field)} found ${pick(r, field)}`);
+    }
+  }
+  for (const serial of receipts.keys()) if (!named.has(serial)) difference(`disclosure.json: receipts does not list ${serial}, a receipt of the month in this pack`);
+}
+
+const tokensOf = (f) => ({ prefill: String(f.iu + f.icw), decode: String(f.out), cached: String(f.icr), reasoning: String(f.rsn) });
+const boundsOf = (values) => Object.fromEntries(BOUNDS.map((b, i) => [b, text(shift(values[i], 3))]));
 
 function reportRestatements(periods, receipts, month) {
   for (const period of periods) {
@@ -926,7 +981,7 @@ async function main() {
       else {
         const { value, error } = readJson('disclosure.json');
         if (error) difference(`disclosure.json: ${error}`);
-        else checkDisclosure(value, current, receipts);
+        else checkDisclosure(value, current, receipts, factorSets, manifest.month);
         say('disclosure.json: totals and breakdowns compared with the current rows');
       }
       reportRestatements(periods, receipts, month);

@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import os from 'node:os';
 import path from 'node:path';
 import type { FactorSetDocument, TokenCounts } from '../../../contracts/emissions';
+import { DISCLOSURE_SCHEMA, MonthDisclosure, type DisclosureLine, type DisclosureReceipt } from '../../../contracts/disclosure';
 import { ReceiptPayload, type ReceiptFigures, type ReceiptModelLine } from '../../../contracts/receipts';
 import type { PublicSigningKey } from '../../../contracts/signing-keys';
 import { createCalculationsCsv, type CalculationRow } from '../../../src/audit-packs/calculations-csv';
@@ -11,10 +12,13 @@ import { packKeySetText, publicKeyFileText, PACK_KEYS_FILE } from '../../../src/
 import { RECALCULATE_SCRIPT_PATH } from '../../../src/audit-packs/templates';
 import { createEmissionsEngine, loadFactorSetV1 } from '../../../src/emissions';
 import { add, parseDecimal, toCanonicalString } from '../../../src/emissions/exact-decimal';
+import { canonicalize } from '../../../src/receipts/canonical-json';
 import { keyPairFromSeed, signBytes, signPayload } from '../../../src/receipts/ed25519';
 import { perThousand } from '../../../src/receipts/exact-decimal-string';
 import { snapshotReference } from '../../../src/receipts/snapshot';
 import { gramsToTonnes, kgToGramsCeil } from '../../../src/services/credits/grams';
+import { disclosureBody } from '../../../src/services/disclosure/disclosure-body';
+import { STATEMENTS } from '../../../src/services/disclosure/statements';
 import { combineFigures, zeroFigures } from '../../../src/services/receipts/receipt-figures';
 import { modelDeltas } from '../../../src/services/receipts/receipt-issuer';
 import { signCheckpoint } from '../../../src/transparency-log/checkpoint';
@@ -128,45 +132,43 @@ function credits(highKg: string) {
   return { requiredTonnes: tonnes, retirements: [], shortfallTonnes: tonnes };
 }
 
-const sumBounds = (values: Array<{ low: string; central: string; high: string }>) => {
-  const s = (k: 'low' | 'central' | 'high') => toCanonicalString(values.reduce((acc, v) => add(acc, parseDecimal(v[k])), parseDecimal('0')));
-  return { low: s('low'), central: s('central'), high: s('high') };
-};
-const kgOf = (rows: CalculationRow[]) => ({
-  low: perThousand(rows.reduce((s, r) => add(s, parseDecimal(r.co2eGLow)), parseDecimal('0'))),
-  central: perThousand(rows.reduce((s, r) => add(s, parseDecimal(r.co2eGCentral)), parseDecimal('0'))),
-  high: perThousand(rows.reduce((s, r) => add(s, parseDecimal(r.co2eGHigh)), parseDecimal('0'))),
-});
-
-/** disclosure.json as the design names it (camelCase keys like the API), from the month's current rows. */
-function disclosureOf(month: string, current: CalculationRow[], receipts: Array<{ serial: string; kind: string; payloadSha256: string }>) {
-  const int = (f: (r: CalculationRow) => string) => current.reduce((s, r) => s + BigInt(f(r)), 0n).toString();
-  const wh = (f: (r: CalculationRow) => string) => perThousand(current.reduce((s, r) => add(s, parseDecimal(f(r))), parseDecimal('0')));
-  const co2eKg = kgOf(current);
-  const groupBy = (k: (r: CalculationRow) => string) => {
-    const m = new Map<string, CalculationRow[]>();
-    for (const r of current) m.set(k(r), [...(m.get(k(r)) ?? []), r]);
-    return [...m.values()];
-  };
+/**
+ * disclosure.json as the disclosure service writes it (its disclosureBody over lines grouped like its SQL, then the
+ * MonthDisclosure contract), from the month's current rows.
+ */
+function disclosureOf(month: string, current: CalculationRow[], receipts: DisclosureReceipt[], factorSet: FactorSetDocument): MonthDisclosure {
+  const groups = new Map<string, CalculationRow[]>();
+  for (const r of current) {
+    const k = JSON.stringify([r.provider, r.model, r.projectId, r.factorVersion, r.tier]);
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const sum = (rs: CalculationRow[], f: (r: CalculationRow) => string) => toCanonicalString(rs.reduce((s, r) => add(s, parseDecimal(f(r))), parseDecimal('0')));
+  const lines: DisclosureLine[] = [...groups.values()].map((rs) => ({
+    month, provider: rs[0].provider, model: rs[0].model, tier: rs[0].tier, matched: rs[0].tier !== 'fallback',
+    projectId: rs[0].projectId, project: `project ${rs[0].projectId.slice(0, 4)}`, region: 'unassigned', gridCiSource: 'CarbonFactors v1.0 grid default',
+    factorVersion: rs[0].factorVersion, dqScore: rs[0].tier === 'fallback' ? 4 : 3,
+    receipts: receipts.map((r) => r.serial),
+    tokens: {
+      prefill: (BigInt(sum(rs, (r) => r.inputUncached)) + BigInt(sum(rs, (r) => r.inputCacheWrite))).toString(),
+      decode: sum(rs, (r) => r.outputTokens), cached: sum(rs, (r) => r.inputCacheRead), reasoning: sum(rs, (r) => r.reasoningTokens),
+    },
+    energyKwh: { low: perThousand(sum(rs, (r) => r.energyWhLow)), central: perThousand(sum(rs, (r) => r.energyWhCentral)), high: perThousand(sum(rs, (r) => r.energyWhHigh)) },
+    co2eKg: { low: perThousand(sum(rs, (r) => r.co2eGLow)), central: perThousand(sum(rs, (r) => r.co2eGCentral)), high: perThousand(sum(rs, (r) => r.co2eGHigh)) },
+  }));
   const { start, end } = monthBounds(month);
-  return {
-    schema: 'carbonplan.disclosure/v1',
+  return MonthDisclosure.parse({
+    schema: DISCLOSURE_SCHEMA,
     org: { id: ORG_ID, name: 'Acme Research' },
+    generatedAt: '2026-02-03T04:00:00.000Z',
     period: { kind: 'month', start: start.slice(0, 10), end: new Date(Date.parse(end) - 1).toISOString().slice(0, 10), tz: 'UTC' },
-    totals: {
-      tokens: { prefill: (BigInt(int((r) => r.inputUncached)) + BigInt(int((r) => r.inputCacheWrite))).toString(), decode: int((r) => r.outputTokens), cached: int((r) => r.inputCacheRead) },
-      energyKwh: { low: wh((r) => r.energyWhLow), central: wh((r) => r.energyWhCentral), high: wh((r) => r.energyWhHigh) },
-      co2eKg,
-      co2eT: { low: perThousand(co2eKg.low), central: perThousand(co2eKg.central), high: perThousand(co2eKg.high) },
-    },
-    breakdown: {
-      byProvider: groupBy((r) => r.provider).map((rs) => ({ provider: rs[0].provider, co2eKg: kgOf(rs) })),
-      byModel: groupBy((r) => `${r.provider}/${r.model}`).map((rs) => ({ provider: rs[0].provider, model: rs[0].model, tier: rs[0].tier, matched: rs[0].tier !== 'fallback', co2eKg: kgOf(rs) })),
-      byProject: groupBy((r) => r.projectId).map((rs) => ({ project: rs[0].projectId, co2eKg: kgOf(rs) })),
-      byRegion: current.length ? [{ region: 'unknown', gridCiSource: 'CarbonFactors default grid', co2eKg: sumBounds(groupBy((r) => r.provider).map(kgOf)) }] : [],
-    },
+    factorSet: { name: factorSet.name, version: factorSet.version, sha256: createHash('sha256').update(canonicalize(factorSet)).digest('hex') },
+    factorVersionsUsed: [...new Set(lines.map((l) => l.factorVersion))].sort(),
+    ...STATEMENTS,
+    ...disclosureBody(lines, { factorSetName: factorSet.name }),
+    lines,
+    credits: { netted: false, allocatedAt: 'high', requiredG: '0', allocatedG: '0', retiredG: '0', pendingG: '0', shortfallG: '0', lines: [] },
     receipts,
-  };
+  });
 }
 
 export async function buildPack(spec: PackSpec): Promise<PackFiles> {
@@ -252,7 +254,8 @@ export async function buildPack(spec: PackSpec): Promise<PackFiles> {
   }
 
   const current = included.filter((r) => r.row.isCurrent && r.row.inMonth).map((r) => r.row);
-  files.write('disclosure.json', `${JSON.stringify(disclosureOf(spec.month, current, issued.map((r) => ({ serial: r.serial, kind: r.kind, payloadSha256: r.payloadSha256 }))), null, 2)}\n`);
+  const disclosureReceipts = issued.map((r) => ({ serial: r.serial, kind: r.kind, adjusts: r.adjusts, payloadSha256: r.payloadSha256, issuedAt: r.payload.issuedAt }));
+  files.write('disclosure.json', `${JSON.stringify(disclosureOf(spec.month, current, disclosureReceipts, factorSets[factorSets.length - 1]), null, 2)}\n`);
   files.write(PACK_KEYS_FILE, packKeySetText([RECEIPT_JWK, LOG_JWK]));
   files.write('README.txt', 'Run: node recalculate.mjs\n');
   copyFileSync(RECALCULATE_SCRIPT_PATH, path.join(dir, 'recalculate.mjs'));

@@ -126,6 +126,56 @@ describe('recalculate.mjs', () => {
     expect(again.stdout).toMatch(/manifest\.sig: not a valid signature of manifest\.json by key \S+: the signature does not match/);
   });
 
+  it('recomputes a second adjustment from the period receipt plus the first one', async () => {
+    const spec = januarySpec();
+    spec.events.push({ id: '104', revision: 2, provider: 'openai', model: 'o3-2025-04-16', bucketStart: '2026-01-31T22:00:00.000Z', tokens: { inputUncached: 2_500, outputTokens: 9_100 } });
+    spec.receipts.push({
+      serial: 'CL-202601-AD7J3', kind: 'adjustment', adjusts: PERIOD,
+      signs: [['101', 2], ['102', 1], ['103', 1], ['104', 2], ['105', 1]], issuedAt: '2026-04-01T03:00:00.000Z',
+    });
+    const pack = await build(spec);
+    const payload = JSON.parse(pack.read('receipts/CL-202601-AD7J3/payload.json'));
+    // Its delta is event 104 alone: the only line it signs.
+    expect(payload.models.map((m: { model: string }) => m.model)).toEqual(['o3-2025-04-16']);
+    const run = runRecalculate(pack);
+    expect(run.stdout).toMatch(/receipts: 3 \(1 period, 2 adjustment\)/);
+    expect(run.stdout).toContain(`period of ${PERIOD}: current usage equals the period receipt plus its adjustments`);
+    expect(run.lines.at(-1)).toBe('match');
+  });
+
+  it('names a receipt whose signed rows are not all in the CSV', async () => {
+    const pack = await build({ ...januarySpec(), beforeManifest: (p) => p.editCsv((lines) => lines.filter((l) => !l.startsWith('101,1,'))) });
+    const run = runRecalculate(pack);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(`receipt ${PERIOD}: snapshot.events expected 2 (rows signed by it) found 3`);
+    expect(run.stdout).toMatch(new RegExp(`receipt ${PERIOD}: snapshot\\.sha256 expected [0-9a-f]{64} \\(of the rows signed by it\\) found [0-9a-f]{64}`));
+    expect(run.stdout).toContain(`receipt ${PERIOD}: model openai/gpt-4o-2024-08-06 (factors 1.0): signed a line the rows do not give`);
+  });
+
+  it('names disclosure figures that differ from the current rows', async () => {
+    const pack = await build({
+      ...januarySpec(),
+      beforeManifest: (p) => {
+        const doc = JSON.parse(p.read('disclosure.json'));
+        doc.totals.co2eKg.high = '1';
+        doc.breakdown.byModel[0].tokens.decode = '1';
+        p.write('disclosure.json', JSON.stringify(doc, null, 2));
+      },
+    });
+    const run = runRecalculate(pack);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/disclosure\.json: totals\.co2eKg\.high expected [\d.]+ found 1\n/);
+    expect(run.stdout).toMatch(/disclosure\.json: sum of breakdown\.byModel\.tokens\.decode expected \d+ found \d+/);
+    expect(run.stdout).toContain('disclosure.json: breakdown.byModel anthropic/claude-sonnet-4-20250514.tokens.decode expected 5300 found 1\n');
+  });
+
+  it('exits 2 when the folder is not a pack', async () => {
+    const pack = await build({ month: '2026-04', events: [], receipts: [] });
+    const run = runRecalculate(pack, [`${pack.dir}/receipts-nowhere`]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toMatch(/cannot read the pack: no manifest\.json in /);
+  });
+
   it('says match and no usage for an empty month (header only, no receipts)', async () => {
     const pack = await build({ month: '2026-04', events: [], receipts: [] });
     expect(pack.read('calculations.csv').split('\r\n')).toHaveLength(2);
