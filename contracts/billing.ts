@@ -34,3 +34,25 @@ export const BillingStatusResponse = z.object({
   nextReceiptDueAt: IsoDateTime.nullable(),
 });
 export type BillingStatusResponse = z.infer<typeof BillingStatusResponse>;
+
+/**
+ * What POST /webhooks/stripe reads of the body: a Stripe event (reference/stripe.md). Trust comes from the
+ * Stripe-Signature over the raw bytes; the objects are re-read from Stripe, never taken from the payload.
+ */
+export const StripeWebhookEvent = z.object({
+  id: z.string().describe('evt_…'),
+  type: z.string().describe('e.g. customer.subscription.updated, invoice.paid'),
+  data: z.object({ object: z.record(z.string(), z.unknown()) }),
+}).loose();
+export type StripeWebhookEvent = z.infer<typeof StripeWebhookEvent>;
+
+export const StripeWebhookHeaders = z.object({
+  'Stripe-Signature': z.string().describe('t=<unix seconds>,v1=<HMAC-SHA256 of "t.body" under the endpoint secret>'),
+});
+
+export const StripeWebhookReceived = z.object({
+  received: z.literal(true),
+  eventId: z.string(),
+  outcome: z.string().describe('what processing did (a redelivery of a processed event says so)'),
+});
+export type StripeWebhookReceived = z.infer<typeof StripeWebhookReceived>;

@@ -63,3 +63,9 @@ export type VerifyReceiptFull = z.infer<typeof VerifyReceiptFull>;
 
 export const VerifyReceiptResponse = z.union([VerifyReceiptFull, VerifyReceiptSummary]);
 export type VerifyReceiptResponse = z.infer<typeof VerifyReceiptResponse>;
+
+/** GET /api/v1/receipts/{id}/pdf: the rendered receipt. */
+export const ReceiptPdf = z.string().meta({ format: 'binary' }).describe('the PDF document');
+
+/** The verify page GET /public/receipts/verify/{serial} serves for `Accept: text/html`. */
+export const VerifyReceiptPage = z.string().describe('an HTML page (no script)');

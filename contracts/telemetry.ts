@@ -89,3 +89,8 @@ export type UsageEventPage = z.infer<typeof UsageEventPage>;
 
 export const ExportQuery = TelemetryFilters.extend({ format: z.enum(['csv', 'json']).default('csv') }).strict();
 export type ExportQuery = z.infer<typeof ExportQuery>;
+
+/** GET /api/v1/export as CSV: RFC 4180 with a header row, one usage event per line. */
+export const UsageExportCsv = z.string().describe('RFC 4180 CSV with a header row, one usage event per line');
+/** GET /api/v1/export?format=json: the same events as a JSON array. */
+export const UsageExportJson = z.array(UsageEvent);

@@ -49,3 +49,6 @@ export const LogEntriesResponse = z.object({
   entries: z.array(LogEntry),
 });
 export type LogEntriesResponse = z.infer<typeof LogEntriesResponse>;
+
+/** GET /public/log/checkpoint: the newest checkpoint as a C2SP signed note (text). */
+export const SignedCheckpointNote = z.string().describe('origin line, tree size, base64 root hash, blank line, then `— <key name> <base64 signature>` lines');

@@ -14,6 +14,7 @@ import { pathDecodeErrors } from './middleware/path-decode-error';
 import { requirePlan } from './middleware/require-plan';
 import { byClientIp, byOrganization, createLimiter } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
+import { checkResponseContracts, type ContractViolation } from './middleware/response-contract';
 import { stripeWebhook } from './webhooks/stripe-webhook';
 import { pagesRouter } from '../pages/pages-router';
 import { buildOpenApiDocument } from './openapi';
@@ -41,8 +42,13 @@ function mountRoute(app: Express, route: RouteSpec, deps: AppDeps): void {
   });
 }
 
+export interface AppOptions {
+  /** Tests: check every answer against its route's contract and report (and refuse) those that break it. */
+  onContractViolation?: (violation: ContractViolation) => void;
+}
+
 /** The Express app: request id and logs, security headers, auth and limits by prefix, routes, one error body. */
-export function createApp(deps: AppDeps, routes: RouteSpec[] = ROUTES): Express {
+export function createApp(deps: AppDeps, routes: RouteSpec[] = ROUTES, options: AppOptions = {}): Express {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -50,6 +56,7 @@ export function createApp(deps: AppDeps, routes: RouteSpec[] = ROUTES): Express 
   app.set('query parser', 'simple');
 
   app.use(requestContext(deps.logger));
+  if (options.onContractViolation) app.use(checkResponseContracts(routes, options.onContractViolation));
   app.use(httpMetrics(deps.metrics));
   app.use(helmet());
   app.use(cors({ origin: config.http.corsOrigins, exposedHeaders: ['x-request-id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'] }));

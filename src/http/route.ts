@@ -40,7 +40,20 @@ interface RouteBody<P extends Schema | undefined, Q extends Schema | undefined, 
   params?: P;
   query?: Q;
   body?: B;
-  response: { status: number; schema?: Schema; description?: string; contentType?: string };
+  /**
+   * The success answer. `schema` describes its body in `contentType` (JSON when omitted; a non-JSON body is a string
+   * schema); `alternatives` are other media types of the same answer (a JSON array beside CSV); `others` are answers
+   * the route gives instead that are not the error body (302 to a presigned link, /health's 503 with the health
+   * body). Only a 204 and a redirect have no schema.
+   */
+  response: {
+    status: number;
+    schema?: Schema;
+    description?: string;
+    contentType?: string;
+    alternatives?: Record<string, Schema>;
+    others?: Record<number, { description: string; schema?: Schema }>;
+  };
   /** Error statuses this route documents besides the common ones. */
   errors?: number[];
   /** Returns the response body (sent as JSON with `response.status`), or undefined after writing `res` itself. */

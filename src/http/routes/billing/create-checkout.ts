@@ -11,6 +11,6 @@ export default defineRoute({
   access: 'admin-session',
   body: CreateCheckoutRequest,
   response: { status: 200, schema: BillingRedirect },
-  errors: [409, 503],
+  errors: [409, 502, 503],
   handler: async ({ auth, body, deps }) => deps.services.billing.createCheckout(auth.orgId, body.plan),
 });

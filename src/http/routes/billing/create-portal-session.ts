@@ -9,6 +9,6 @@ export default defineRoute({
   auth: 'organization',
   access: 'admin-session',
   response: { status: 200, schema: BillingRedirect },
-  errors: [404, 503],
+  errors: [404, 502, 503],
   handler: async ({ auth, deps }) => deps.services.billing.createPortal(auth.orgId),
 });

@@ -10,6 +10,6 @@ export default defineRoute({
   access: 'admin',
   body: CreateConnectionRequest,
   response: { status: 201, schema: Connection },
-  errors: [404, 422, 502, 503],
+  errors: [404, 409, 422, 502, 503],
   handler: async ({ auth, body, deps, req }) => deps.services.connections.create(auth.orgId, body, String(req.id)),
 });

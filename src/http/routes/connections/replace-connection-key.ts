@@ -12,6 +12,6 @@ export default defineRoute({
   params: IdParams,
   body: ReplaceKeyRequest,
   response: { status: 200, schema: Connection },
-  errors: [404, 422, 502],
+  errors: [404, 409, 422, 502],
   handler: async ({ auth, params, body, deps, req }) => deps.services.connections.replaceKey(auth.orgId, params.id, body.apiKey, String(req.id)),
 });

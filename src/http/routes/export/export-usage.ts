@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import type { UsageEvent } from '../../../../contracts/telemetry';
-import { ExportQuery } from '../../../../contracts/telemetry';
+import { ExportQuery, UsageExportCsv, UsageExportJson } from '../../../../contracts/telemetry';
 import { csvHeader, csvRow } from '../../../services/telemetry/export-format';
 import { defineRoute } from '../../route';
 
@@ -27,7 +27,7 @@ export default defineRoute({
   auth: 'organization',
   access: 'member',
   query: ExportQuery,
-  response: { status: 200, contentType: 'text/csv', description: 'CSV with a header row, or JSON (format=json)' },
+  response: { status: 200, contentType: 'text/csv', schema: UsageExportCsv, alternatives: { 'application/json': UsageExportJson }, description: 'CSV with a header row, or JSON (format=json)' },
   handler: async ({ auth, query, deps, req, res }) => {
     const { format, ...filters } = query;
     const telemetry = deps.services.telemetry;

@@ -1,3 +1,4 @@
+import { SignedCheckpointNote } from '../../../../contracts/transparency-log';
 import { AppError } from '../../../errors';
 import { defineRoute } from '../../route';
 
@@ -7,7 +8,7 @@ export default defineRoute({
   summary: 'The newest signed checkpoint of the public receipt log: a C2SP signed note (origin, tree size, base64 RFC 9162 root, then the log key\'s Ed25519 signature line). Verify it with the log\'s verifier key from GET /public/keys. 404 while the log is empty. Public, limited per IP.',
   tag: 'log',
   auth: 'public',
-  response: { status: 200, contentType: 'text/plain; charset=utf-8', description: 'The signed note' },
+  response: { status: 200, contentType: 'text/plain; charset=utf-8', schema: SignedCheckpointNote, description: 'The signed note' },
   errors: [404],
   handler: async ({ deps, res }) => {
     const head = await deps.services.log.latestCheckpoint();

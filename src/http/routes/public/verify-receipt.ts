@@ -1,4 +1,4 @@
-import { VerifyReceiptParams, VerifyReceiptQuery, VerifyReceiptResponse } from '../../../../contracts/receipt-api';
+import { VerifyReceiptPage, VerifyReceiptParams, VerifyReceiptQuery, VerifyReceiptResponse } from '../../../../contracts/receipt-api';
 import { AppError } from '../../../errors';
 import { renderVerifyNotFoundPage, renderVerifyPage } from '../../../receipts/verify-page';
 import { defineRoute } from '../../route';
@@ -14,7 +14,7 @@ export default defineRoute({
   auth: 'public',
   params: VerifyReceiptParams,
   query: VerifyReceiptQuery,
-  response: { status: 200, schema: VerifyReceiptResponse, description: 'The verification; text/html for browsers' },
+  response: { status: 200, schema: VerifyReceiptResponse, alternatives: { 'text/html': VerifyReceiptPage }, description: 'The verification; a page for `Accept: text/html`' },
   errors: [404],
   handler: async ({ params, query, deps, req, res }) => {
     const isPage = req.accepts(['application/json', 'text/html']) === 'text/html';

@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { IdParams } from '../../../../contracts/common';
+import { ReceiptPdf } from '../../../../contracts/receipt-api';
 import { defineRoute } from '../../route';
 
 export default defineRoute({
@@ -11,7 +12,10 @@ export default defineRoute({
   access: 'member',
   plan: 'paid',
   params: IdParams,
-  response: { status: 200, contentType: 'application/pdf', description: 'The PDF, or 302 Found to a short-lived presigned URL' },
+  response: {
+    status: 200, contentType: 'application/pdf', schema: ReceiptPdf, description: 'The PDF',
+    others: { 302: { description: 'Found: the PDF at a presigned link valid for five minutes (S3 storage)' } },
+  },
   errors: [404, 409, 503],
   handler: async ({ auth, params, deps, res }) => {
     const pdf = await deps.services.receiptPdfs.open(auth.orgId, params.id);

@@ -35,9 +35,10 @@ interface FuzzRequest { pathParams: Record<string, string>; query: string[]; bod
 
 beforeAll(async () => {
   fakes = await startProviderFakes();
-  // Billing configured against the Stripe imitation: without settings its routes answer 503 by design.
+  // Billing configured against the Stripe imitation: without settings its routes answer 503 by design. The webhook
+  // secret too, so POST /webhooks/stripe checks the fuzzer's signatures (400) instead of answering 503.
   stripe = await startStripeFake();
-  const env = testEnv({ ...fakes.env, ...stripe.env(), RATE_LIMIT_API_PER_MINUTE: '1000000', RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000' }, keys);
+  const env = testEnv({ ...fakes.env, ...stripe.env({ webhookSecret: 'whsec_fuzz' }), RATE_LIMIT_API_PER_MINUTE: '1000000', RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000' }, keys);
   api = await startTestApi(testConfig(env, keys));
   const orgId = `org_fuzz_${Date.now()}`;
   const token = (orgRole: string) => `Bearer ${mintClerkToken(keys, { orgId, orgRole, expiresIn: 3600 })}`;
