@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Month } from './audit-packs';
 import { Totals } from './telemetry';
 import { Provider } from './usage';
 
@@ -195,3 +196,59 @@ export const BillingPeriodSnapshot = z.object({
   takenAt: z.iso.datetime(),
 });
 export type BillingPeriodSnapshot = z.infer<typeof BillingPeriodSnapshot>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Audit packs: the `audit-packs-monthly` schedule runs one `audit-pack:{orgId}:{YYYY-MM}` child per paid organization;
+// POST /api/v1/audit-packs starts (or joins) the same per-organization workflow on demand.
+
+/** Counts of a monthly pass, carried across continue-as-new. */
+export const AuditPacksTotals = z.object({
+  orgs: z.number().int(),
+  /** A new version was written. */
+  built: z.number().int(),
+  /** The latest version's inputs had not changed: nothing written. */
+  unchanged: z.number().int(),
+  /** A request was already building the organization's pack: that run does it. */
+  joined: z.number().int(),
+  failed: z.number().int(),
+});
+export type AuditPacksTotals = z.infer<typeof AuditPacksTotals>;
+
+/**
+ * Input of `auditPacksMonthlyWorkflow`. Without `month`, the pass packs the calendar month before the schedule's
+ * nominal time; the month it chose, `after` and `totals` are the carry-over of a pass that continued as new.
+ */
+export const AuditPacksMonthlyInput = z.object({
+  month: Month.optional(),
+  /** Organizations packed at once (child workflows in flight). */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  /** Paid organizations per keyset page (by id). */
+  pageSize: z.number().int().min(1).max(1000).default(100),
+  /** Events after which a pass continues as new at the next page boundary. */
+  historyBudget: z.number().int().min(1).default(2000),
+  after: z.uuid().nullable().optional(),
+  totals: AuditPacksTotals.optional(),
+});
+export type AuditPacksMonthlyInput = z.input<typeof AuditPacksMonthlyInput>;
+
+export const AuditPacksMonthlyResult = AuditPacksTotals.extend({ month: Month });
+export type AuditPacksMonthlyResult = z.infer<typeof AuditPacksMonthlyResult>;
+
+/** Input of `auditPackWorkflow` (`audit-pack:{orgId}:{month}`) and of its `buildAuditPack` activity. */
+export const AuditPackInput = z.object({ orgId: z.uuid(), month: Month });
+export type AuditPackInput = z.infer<typeof AuditPackInput>;
+
+/** Ids and figures only (history stays small): the zip itself is in storage. */
+export const AuditPackResult = z.object({
+  packId: z.uuid(),
+  month: Month,
+  version: z.number().int().min(1),
+  /** False when the latest version's inputs were unchanged and it was returned as is. */
+  built: z.boolean(),
+  manifestSha256: z.string(),
+});
+export type AuditPackResult = z.infer<typeof AuditPackResult>;
+
+/** One page of paid organization ids (plan pro or enterprise), ordered by id, strictly after `after`. */
+export const PaidOrganizationPageInput = z.object({ after: z.uuid().nullable(), limit: z.number().int().min(1) });
+export type PaidOrganizationPageInput = z.infer<typeof PaidOrganizationPageInput>;

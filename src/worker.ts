@@ -7,13 +7,15 @@ import { createConnectors } from './connectors';
 import { limitPerProvider } from './connectors/provider-limit';
 import { createDataSource } from './db/data-source';
 import { createSecretStore, ProviderKeyStore } from './integrations/secrets';
-import { ensureConnectionRepairSchedule, ensureReconciliationSchedule } from './integrations/schedules';
+import { ensureAuditPacksSchedule, ensureConnectionRepairSchedule, ensureReconciliationSchedule } from './integrations/schedules';
 import { createTemporal } from './integrations/temporal';
 import { createLogger } from './logger';
 import { PdfRenderer } from './receipts/pdf/pdf-renderer';
 import { createReceiptStorage } from './receipts/pdf/receipt-storage';
 import { startWorkerMetrics } from './metrics/worker-metrics';
 import { runMain } from './run-main';
+import { AuditPackBuilder } from './services/audit-packs/audit-pack-builder';
+import { createAuditPackStorage } from './services/audit-packs/audit-pack-storage';
 import { ConnectionWorkflows } from './services/connections/connection-workflows';
 import { ReceiptPdfService } from './services/receipts/receipt-pdf.service';
 import { verifyCodeFor } from './services/receipts/verify-code';
@@ -55,6 +57,8 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
     if (dataSource.isInitialized) await dataSource.destroy();
   };
   const signingKeys = new SigningKeyService({ dataSource, secrets, prefix: config.secrets.prefix, logKeyName: config.transparencyLog.origin });
+  const log = new LogService({ dataSource, origin: config.transparencyLog.origin, signer: () => signingKeys.logSigner() });
+  const receiptStorage = createReceiptStorage(config.receipts, config.aws);
   const deps: ActivityDeps = {
     dataSource,
     logger,
@@ -64,15 +68,18 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
     backfillDays: config.polling.backfillDays,
     workflows: new ConnectionWorkflows(temporal, { pollSpreadMinutes: config.polling.spreadMinutes }),
     receiptIssuer: new ReceiptIssuer({
-      dataSource, signingKeys, adjustmentThresholdKg: config.adjustments.thresholdKg,
-      log: new LogService({ dataSource, origin: config.transparencyLog.origin, signer: () => signingKeys.logSigner() }),
+      dataSource, signingKeys, adjustmentThresholdKg: config.adjustments.thresholdKg, log,
     }),
     receiptPdfs: new ReceiptPdfService({
       dataSource, logger, renderer: pdfRenderer,
-      storage: createReceiptStorage(config.receipts, config.aws),
+      storage: receiptStorage,
       publicBaseUrl: config.publicBaseUrl ?? `http://localhost:${config.port}`,
       // The code printed on the PDF and in its QR link; only its hash is stored, so it is derived again here.
       verifyCode: ({ keyId, serial }) => verifyCodeFor(signingKeys, keyId, serial),
+    }),
+    // Streams each zip into storage (S3 or the local folder the API serves from); cover.pdf from the same browser.
+    auditPacks: new AuditPackBuilder({
+      dataSource, storage: createAuditPackStorage(config.auditPacks, config.aws), receiptStorage, signingKeys, log, renderer: pdfRenderer, logger,
     }),
     ...options.overrides,
   };
@@ -91,6 +98,7 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
     if (options.ensureSchedules ?? true) {
       await ensureReconciliationSchedule(temporal.client, config.temporal.taskQueue);
       await ensureConnectionRepairSchedule(temporal.client, config.temporal.taskQueue);
+      await ensureAuditPacksSchedule(temporal.client, config.temporal.taskQueue);
     }
     connection = await NativeConnection.connect({ address: config.temporal.address });
     worker = await Worker.create({

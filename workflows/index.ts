@@ -3,3 +3,4 @@ export { connectionPollingWorkflow, pauseSignal, resumeSignal, statusQuery, sync
 export { connectionRepairWorkflow } from './connection-repair.workflow';
 export { reconciliationWorkflow } from './reconciliation.workflow';
 export { billingPeriodWorkflow, billingStatusQuery, invoicePaidSignal, invoicePaymentFailedSignal, subscriptionEndedSignal } from './billing-period.workflow';
+export { auditPacksMonthlyWorkflow, auditPackWorkflow } from './audit-packs.workflow';

@@ -77,6 +77,10 @@ const Schema = z
     RECEIPT_STORAGE: z.enum(['s3', 'local']).default('local'),
     RECEIPT_LOCAL_DIR: z.string().min(1).default('.data/receipts'),
     RECEIPT_PDF_PAGES: z.coerce.number().int().min(1).max(16).default(2),
+    // Audit pack zips: S3 (S3_BUCKET) or a local folder, like receipt PDFs unless set apart. The API serves what the
+    // worker wrote, so both must name the same place.
+    AUDIT_PACK_STORAGE: z.enum(['s3', 'local']).optional(),
+    AUDIT_PACK_LOCAL_DIR: z.string().min(1).default('.data/audit-packs'),
     SECRETS_BACKEND: z.enum(['aws', 'local']).default('local'),
     SECRETS_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/, 'letters, digits and /_+=.@- only').default('carbonplan/dev'),
     SECRETS_LOCAL_DIR: z.string().default('.data/secrets'),
@@ -158,6 +162,8 @@ export interface Config {
   aws: { region: string; endpoint?: string; s3Bucket: string };
   /** Receipt PDFs: the browser, how many pages it keeps open, and where PDFs are stored (S3_BUCKET, or `localDir`). */
   receipts: { chromiumPath: string; pdfPages: number; storage: 's3' | 'local'; localDir: string };
+  /** Audit pack zips: S3 (S3_BUCKET) or `localDir`; `storage` defaults to the receipts' (RECEIPT_STORAGE). */
+  auditPacks: { storage: 's3' | 'local'; localDir: string };
   secrets: { backend: 'aws' | 'local'; prefix: string; localDir: string; masterKey?: Buffer };
   polling: { backfillDays: number; spreadMinutes: number; providerConcurrency: number };
   /** Prometheus scrape endpoints: the API's and the worker's, each on its own port of `host` (0: a free port). */
@@ -194,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adjustments: { thresholdKg: e.ADJUSTMENT_THRESHOLD_KG },
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL, s3Bucket: e.S3_BUCKET },
     receipts: { chromiumPath: e.CHROMIUM_PATH, pdfPages: e.RECEIPT_PDF_PAGES, storage: e.RECEIPT_STORAGE, localDir: e.RECEIPT_LOCAL_DIR },
+    auditPacks: { storage: e.AUDIT_PACK_STORAGE ?? e.RECEIPT_STORAGE, localDir: e.AUDIT_PACK_LOCAL_DIR },
     secrets: { backend: e.SECRETS_BACKEND, prefix: e.SECRETS_PREFIX, localDir: e.SECRETS_LOCAL_DIR, masterKey: e.SECRETS_MASTER_KEY ? Buffer.from(e.SECRETS_MASTER_KEY, 'base64') : undefined },
     polling: { backfillDays: e.BACKFILL_DAYS, spreadMinutes: e.POLL_SPREAD_MINUTES, providerConcurrency: e.PROVIDER_CONCURRENCY },
     worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },

@@ -7,6 +7,9 @@ import { createStripeClient, type StripeClient } from '../integrations/stripe';
 import { createReceiptStorage } from '../receipts/pdf/receipt-storage';
 import type { TemporalHandle } from '../integrations/temporal';
 import { ApiKeyService } from './api-key.service';
+import { AuditPackQueryService } from './audit-pack-api/audit-pack-query.service';
+import { AuditPackWorkflows } from './audit-pack-api/audit-pack-workflows';
+import { createAuditPackStorage } from './audit-packs/audit-pack-storage';
 import { BillingPeriodWorkflows } from './billing/billing-period-workflows';
 import { BillingService } from './billing/billing.service';
 import { StripeWebhookService } from './billing/stripe-webhooks';
@@ -48,6 +51,10 @@ export interface Services {
   receiptPdfs: ReceiptPdfService;
   /** The organization's receipts and the public, strictly re-verified view by serial. */
   receipts: ReceiptQueryService;
+  /** The organization's audit packs (every version) and their downloads. */
+  auditPacks: AuditPackQueryService;
+  /** Starts (or joins) the per-organization audit pack workflow on request. */
+  auditPackWorkflows: AuditPackWorkflows;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -76,6 +83,8 @@ export function createServices(deps: ServiceDeps): Services {
       publicBaseUrl,
     }),
     receipts: new ReceiptQueryService({ dataSource: deps.dataSource, signingKeys, log, publicBaseUrl }),
+    auditPacks: new AuditPackQueryService({ dataSource: deps.dataSource, storage: createAuditPackStorage(config.auditPacks, config.aws) }),
+    auditPackWorkflows: new AuditPackWorkflows(deps.temporal),
     log,
     connections: new ConnectionService({
       dataSource: deps.dataSource,

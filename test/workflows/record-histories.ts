@@ -23,8 +23,10 @@ import { ConnectionWorkflows, connectionWorkflowId } from '../../src/services/co
 import type { BillingActivities } from '../../activities/billing.activities';
 import type { ReceiptActivities } from '../../activities/receipt.activities';
 import type { ReceiptPdfActivities } from '../../activities/receipt-pdf.activities';
+import type { AuditPackActivities } from '../../activities/audit-pack.activities';
+import type { AuditPackInput, PaidOrganizationPageInput } from '../../contracts/workflows';
 import {
-  billingPeriodWorkflow, billingStatusQuery, connectionRepairWorkflow, invoicePaidSignal, invoicePaymentFailedSignal, pauseSignal,
+  auditPacksMonthlyWorkflow, billingPeriodWorkflow, billingStatusQuery, connectionRepairWorkflow, invoicePaidSignal, invoicePaymentFailedSignal, pauseSignal,
   reconciliationWorkflow, resumeSignal, statusQuery, subscriptionEndedSignal, syncNowSignal,
 } from '../../workflows';
 import {
@@ -186,6 +188,30 @@ record('record golden histories', () => {
       expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
       await save('connectionRepairWorkflow', 'first-run-continued-as-new', firstRun);
       await save('connectionRepairWorkflow', 'last-run-completed', env.client.workflow.getHandle(handle.workflowId));
+    });
+
+    test('auditPacksMonthlyWorkflow (audit packs): 7 organizations in pages of 3, one unchanged, one failing, continued as new past a 30-event budget', async () => {
+      const orgs = Array.from({ length: 7 }, () => randomUUID()).sort();
+      const activities = {
+        listPaidOrganizationsPage: async ({ after, limit }: PaidOrganizationPageInput) => orgs.filter((id) => after === null || id > after).slice(0, limit),
+        buildAuditPack: async ({ orgId, month }: AuditPackInput) => {
+          if (orgId === orgs[4]) throw ApplicationFailure.nonRetryable(`organization ${orgId} does not exist`, 'AuditPackBadInput');
+          return { packId: randomUUID(), month, version: 1, built: orgId !== orgs[2], manifestSha256: 'ab'.repeat(32) };
+        },
+      } satisfies AuditPackActivities;
+      const taskQueue = uniqueTaskQueue('record');
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+      const handle = await env.client.workflow.start(auditPacksMonthlyWorkflow, {
+        taskQueue, workflowId: `audit-packs-monthly-${randomUUID()}`, args: [{ pageSize: 3, concurrency: 2, historyBudget: 30 }],
+      });
+      const result = await worker.runUntil(handle.result());
+      expect(result).toEqual({ month: expect.stringMatching(/^\d{4}-\d\d$/), orgs: 7, built: 5, unchanged: 1, joined: 0, failed: 1 });
+      const firstRun = env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+      expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+      await save('auditPacksMonthlyWorkflow', 'paged-first-run-continued-as-new', firstRun);
+      await save('auditPacksMonthlyWorkflow', 'paged-last-run-completed', env.client.workflow.getHandle(handle.workflowId));
+      await save('auditPackWorkflow', 'built', env.client.workflow.getHandle(`audit-pack:${orgs[0]}:${result.month}`));
+      await save('auditPackWorkflow', 'bad-input-failed', env.client.workflow.getHandle(`audit-pack:${orgs[4]}:${result.month}`));
     });
 
     test('connectionPollingWorkflow (repair pass): started failed from the row, waits, polls once resumed', async () => {

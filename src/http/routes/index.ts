@@ -2,6 +2,9 @@ import type { RouteSpec } from '../route';
 import createApiKey from './api-keys/create-api-key';
 import listApiKeys from './api-keys/list-api-keys';
 import revokeApiKey from './api-keys/revoke-api-key';
+import downloadAuditPack from './audit-packs/download-audit-pack';
+import listAuditPacks from './audit-packs/list-audit-packs';
+import requestAuditPack from './audit-packs/request-audit-pack';
 import createCheckout from './billing/create-checkout';
 import createPortalSession from './billing/create-portal-session';
 import getBillingStatus from './billing/get-billing-status';
@@ -47,4 +50,5 @@ export const ROUTES: RouteSpec[] = [
   createCheckout, createPortalSession, getBillingStatus,
   createPublicEstimate, listPublicKeys, getLogCheckpoint, getInclusionProof, getConsistencyProof, listLogEntries,
   listReceipts, getReceipt, getReceiptPdf, verifyReceipt,
+  requestAuditPack, listAuditPacks, downloadAuditPack,
 ];

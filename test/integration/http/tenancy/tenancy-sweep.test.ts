@@ -10,6 +10,8 @@ import { startStripeFake, type StripeFake } from '../../../fakes/stripe.fake';
 import { createReceiptStorage } from '../../../../src/receipts/pdf/receipt-storage';
 import { insertReceiptRow, storeRenderedPdf } from '../../../factories/receipts';
 import { insertSignedReceiptRow } from '../../../helpers/receipt-api';
+import { createAuditPackStorage } from '../../../../src/services/audit-packs/audit-pack-storage';
+import { storeAuditPack } from '../../../factories/audit-packs';
 
 /**
  * Walks every organization route. Routes with an id act on organization B's resources using
@@ -47,6 +49,18 @@ async function receiptOfB(): Promise<string> {
   receiptIdOfB = receipt.id;
   return receiptIdOfB;
 }
+/** Ids of B's resources that no response to A may contain (lists carry no names to look for). */
+const idsOfB: string[] = [];
+
+let auditPackIdOfB: string | undefined;
+/** B's one audit pack (zip stored, row written). */
+async function auditPackOfB(): Promise<string> {
+  if (auditPackIdOfB) return auditPackIdOfB;
+  const pack = await storeAuditPack(api.deps.dataSource, createAuditPackStorage(api.deps.config.auditPacks, api.deps.config.aws), orgOfB, '2031-05', 1);
+  idsOfB.push(pack.id, pack.manifestSha256);
+  auditPackIdOfB = pack.id;
+  return auditPackIdOfB;
+}
 const paidA = () => api.deps.dataSource.query(`UPDATE organizations SET plan = 'pro' WHERE id = $1`, [orgOfA]);
 
 /** Creates a resource owned by B and returns its id, per route with an `:id`. */
@@ -63,6 +77,7 @@ const createForB: Record<string, () => Promise<string>> = {
   // B's rendered receipt; A is put on a paid plan for this one request (see afterEach), so only tenancy can refuse it.
   '/api/v1/receipts/:id': async () => { await paidA(); return receiptOfB(); },
   '/api/v1/receipts/:id/pdf': async () => { await paidA(); return receiptOfB(); },
+  '/api/v1/audit-packs/:id/download': async () => { await paidA(); return auditPackOfB(); },
   '/api/v1/projects/:id': async () => {
     const res = await api.http.post('/api/v1/projects').set('Authorization', tokenB).send({ name: 'b-visible-name' });
     expect(res.status).toBe(201);
@@ -98,6 +113,9 @@ const collectionRoutes: Record<string, { body?: object; before?: () => Promise<v
   'GET /api/v1/receipts': {
     before: async () => { await receiptOfB(); await paidA(); },
   },
+  // B has a pack; A (paid for the request) lists its own, none; A's request starts A's workflow only.
+  'GET /api/v1/audit-packs': { before: async () => { await auditPackOfB(); await paidA(); } },
+  'POST /api/v1/audit-packs': { body: { month: '2025-05' }, before: async () => { await auditPackOfB(); await paidA(); } },
 };
 
 /**
@@ -160,6 +178,7 @@ describe('tenancy sweep', () => {
     expect(text).not.toContain('b-visible-name');
     expect(text).not.toContain('org_sweep_b');
     for (const secret of secretsOfB) expect(text).not.toContain(secret);
+    for (const id of idsOfB) expect(text).not.toContain(id);
   });
 
   it('control: B itself does see its data through the same routes', async () => {
@@ -202,6 +221,8 @@ const writeStatuses: Record<string, Record<Caller, number>> = {
   // Subscribing and the billing portal are for signed-in admins only (an API key cannot commit to payments).
   'POST /api/v1/billing/checkout': { member: 403, admin: 200, apiKey: 403 },
   'POST /api/v1/billing/portal': { member: 403, admin: 200, apiKey: 403 },
+  // Asking for an audit pack starts work for the organization: admins and keys (paid plan).
+  'POST /api/v1/audit-packs': { member: 403, admin: 202, apiKey: 202 },
 };
 
 describe('role sweep', () => {
@@ -238,6 +259,10 @@ describe('role sweep', () => {
       // The portal needs C's Stripe customer, which its admin's first checkout creates.
       expect((await api.http.post('/api/v1/billing/checkout').set('Authorization', authOfC.admin).send({ plan: 'pro' })).status).toBe(200);
       return { path: '/api/v1/billing/portal' };
+    },
+    'POST /api/v1/audit-packs': async () => {
+      await api.deps.dataSource.query(`UPDATE organizations SET plan = 'pro' WHERE id = $1`, [orgOfC]);
+      return { path: '/api/v1/audit-packs', body: { month: '2025-04' } };
     },
   };
 
@@ -291,9 +316,11 @@ describe('role sweep', () => {
     await api.deps.dataSource.query(`UPDATE organizations SET plan = 'pro' WHERE id = $1`, [orgOfC]);
     const receipt = await insertSignedReceiptRow(api.deps.dataSource, api.deps.services.signingKeys, orgOfC);
     await storeRenderedPdf(api.deps.dataSource, createReceiptStorage(api.deps.config.receipts, api.deps.config.aws), receipt, orgOfC);
-    const ids = { connection: await newConnection(), project: await newProject(), receipt: receipt.id };
+    const pack = await storeAuditPack(api.deps.dataSource, createAuditPackStorage(api.deps.config.auditPacks, api.deps.config.aws), orgOfC, '2031-06', 1);
+    const ids = { connection: await newConnection(), project: await newProject(), receipt: receipt.id, auditPack: pack.id };
     for (const route of orgRoutes.filter((r) => r.method === 'get')) {
-      const id = route.path.startsWith('/api/v1/connections') ? ids.connection : route.path.startsWith('/api/v1/receipts') ? ids.receipt : ids.project;
+      const id = route.path.startsWith('/api/v1/connections') ? ids.connection : route.path.startsWith('/api/v1/receipts') ? ids.receipt
+        : route.path.startsWith('/api/v1/audit-packs') ? ids.auditPack : ids.project;
       const path = route.path.replace(':id', id);
       for (const caller of ['member', 'apiKey'] as const) {
         const res = await api.http.get(path).set('Authorization', authOfC[caller]);
