@@ -1,4 +1,6 @@
-import { formatAmount, formatDay, unitFor } from './format';
+import { formatDay, unitFor } from './format';
+
+const TICK = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
 
 /** One day of the chart: CO2e in grams as exact decimal strings. */
 export interface ChartDay { day: string; central: string; low: string; high: string }
@@ -39,7 +41,7 @@ export function dailyCo2eChart(days: ChartDay[], caption: string): string {
     const value = (top * i) / 4;
     const yy = y(value).toFixed(1);
     parts.push(`<line class="grid" x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${yy}" y2="${yy}"/>`);
-    parts.push(`<text class="tick" x="${PAD.left - 8}" y="${yy}" dy="4" text-anchor="end">${escapeXml(formatAmount(value))}</text>`);
+    parts.push(`<text class="tick" x="${PAD.left - 8}" y="${yy}" dy="4" text-anchor="end">${escapeXml(TICK.format(Number(value.toPrecision(3))))}</text>`);
   }
   parts.push(`<text class="tick" x="14" y="${PAD.top + innerH / 2}" text-anchor="middle" transform="rotate(-90 14 ${PAD.top + innerH / 2})">${unit.symbol} CO2e per day</text>`);
   if (values.length > 0) {
@@ -51,7 +53,8 @@ export function dailyCo2eChart(days: ChartDay[], caption: string): string {
       if (i % every !== 0 && i !== values.length - 1) return;
       if (i !== values.length - 1 && values.length - 1 - i < every / 2) return; // keep the last label clear of this one
       const label = formatDay(v.day).replace(/ \d{4}$/, '');
-      parts.push(`<text class="tick" x="${x(i).toFixed(1)}" y="${HEIGHT - 10}" text-anchor="middle">${escapeXml(label)}</text>`);
+      const anchor = i === values.length - 1 && values.length > 1 ? 'end' : i === 0 && values.length > 1 ? 'start' : 'middle';
+      parts.push(`<text class="tick" x="${x(i).toFixed(1)}" y="${HEIGHT - 10}" text-anchor="${anchor}">${escapeXml(label)}</text>`);
     });
   }
   parts.push('</svg>');

@@ -36,7 +36,8 @@ export function sendErrorPage(req: Request, res: Response, r: Renderer, err: unk
   if (err instanceof AppError) {
     status = err.status;
     title = TITLES[err.code] ?? title;
-    paragraphs = [sentence(err.message)];
+    // Our validation messages name the field (query.cursor: …): on a page that is the address, not a request body.
+    paragraphs = [err.code === 'VALIDATION_FAILED' ? `The address of this page has a value that is not valid (${err.message}).` : sentence(err.message)];
     if (err.code === 'PLAN_REQUIRED') link = { href: '/billing', text: 'See the plans' };
     req.log?.warn({ code: err.code, message: err.message }, 'page request failed');
   } else if (unavailableDependency(err)) {

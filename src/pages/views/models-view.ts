@@ -1,4 +1,4 @@
-import { co2eParts, energyParts, formatCount } from '../format';
+import { co2eParts, energyParts, formatCompact, formatCount } from '../format';
 import { filtersView } from './filters-view';
 import { allProjects, providerName, type PageContext } from './page-context';
 
@@ -18,10 +18,8 @@ export async function modelsView(ctx: PageContext, query: Record<string, unknown
     models: models.map((m) => ({
       provider: m.provider, providerName: providerName(m.provider), model: m.model, tier: m.tier, matchedRule: m.matchedRule,
       factorVersion: m.factorVersion, isUnmatched: m.isUnmatched,
-      tokens: {
-        inputUncached: formatCount(m.tokens.inputUncached), inputCacheWrite: formatCount(m.tokens.inputCacheWrite), inputCacheRead: formatCount(m.tokens.inputCacheRead),
-        output: formatCount(m.tokens.output), reasoning: formatCount(m.tokens.reasoning),
-      },
+      // Uncached input, cache writes, cache reads, output, reasoning: compact, the exact count kept beside.
+      tokens: Object.fromEntries(Object.entries(m.tokens).map(([cls, n]) => [cls, { exact: n, text: formatCompact(n), full: formatCount(n) }])),
       energy: energyParts(m.energyWh),
       co2e: co2eParts(m.co2eG),
     })),

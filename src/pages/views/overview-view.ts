@@ -18,11 +18,12 @@ export async function overviewView(ctx: PageContext, query: Record<string, unkno
   const [projects, firstConnection] = await Promise.all([allProjects(ctx), services.connections.list(orgId, 1)]);
   const filters = filtersView(query, ctx.now, projects);
   const telemetry = services.telemetry;
-  const summaryOf = async (projectId?: string) => telemetry.summary(await telemetry.resolve(orgId, { ...filters.telemetry, ...(projectId ? { projectId } : {}) }));
+  const resolved = await telemetry.resolve(orgId, filters.telemetry);
   const isAllProjects = !filters.telemetry.projectId && projects.length > 1;
   const [summary, perProject] = await Promise.all([
-    summaryOf(),
-    isAllProjects ? Promise.all(projects.map(async (p) => ({ project: p, totals: (await summaryOf(p.id)).totals }))) : Promise.resolve([]),
+    telemetry.summary(resolved),
+    // The projects are this organization's own list, so the resolved filters narrow to each without a new check.
+    isAllProjects ? Promise.all(projects.map(async (p) => ({ project: p, totals: (await telemetry.summary({ ...resolved, projectId: p.id })).totals }))) : Promise.resolve([]),
   ]);
   const { totals } = summary;
   const tokens = totals.tokens;
