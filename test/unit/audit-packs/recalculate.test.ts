@@ -57,7 +57,7 @@ describe('recalculate.mjs', () => {
     expect(run.stdout).toMatch(/manifest\.sig: valid Ed25519 signature/);
     expect(run.stdout).toMatch(/receipts: 2 \(1 period, 1 adjustment\)/);
     expect(run.stdout).toMatch(/calculations\.csv: 6 rows checked, 5 current in 2026-01/);
-    expect(run.stdout).toMatch(/transparency-log: 2 receipts have log entries, 2 inclusion proofs verified/);
+    expect(run.stdout).toMatch(/transparency-log: 2 of 2 receipts have log entries, 2 inclusion proofs verified/);
     // Event 104 came after the adjustment: information, not a failure.
     expect(run.stdout).toMatch(/pending restatement: period of CL-202601-PA7D1 now .* tokens in 2000, out 9000/);
     expect(run.lines.at(-1)).toBe('match');
@@ -167,6 +167,26 @@ describe('recalculate.mjs', () => {
     expect(run.stdout).toMatch(/disclosure\.json: totals\.co2eKg\.high expected [\d.]+ found 1\n/);
     expect(run.stdout).toMatch(/disclosure\.json: sum of breakdown\.byModel\.tokens\.decode expected \d+ found \d+/);
     expect(run.stdout).toContain('disclosure.json: breakdown.byModel anthropic/claude-sonnet-4-20250514.tokens.decode expected 5300 found 1\n');
+  });
+
+  it('checks the public log: leaf hashes, inclusion proofs and the checkpoint signature', async () => {
+    const pack = await build({
+      ...januarySpec(),
+      beforeManifest: (p) => {
+        const entries = JSON.parse(p.read('transparency-log/entries.json'));
+        entries[0].leafHash = '00'.repeat(32);
+        entries[1].inclusionProof[0] = Buffer.alloc(32, 1).toString('base64');
+        p.write('transparency-log/entries.json', JSON.stringify(entries));
+        const note = p.read('transparency-log/checkpoint.txt').split('\n');
+        note[1] = String(Number(note[1]) + 1);
+        p.write('transparency-log/checkpoint.txt', note.join('\n'));
+      },
+    });
+    const run = runRecalculate(pack);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('transparency-log/checkpoint.txt: not signed by the log key in public-keys.json');
+    expect(run.stdout).toMatch(new RegExp(`transparency-log/entries.json ${PERIOD}: leafHash expected [0-9a-f]{64} \\(SHA-256 of 0x00 and the payload digest\\) found 0{64}`));
+    expect(run.stdout).toContain(`transparency-log/entries.json ${ADJUSTMENT}: inclusion proof does not place the receipt at index 4 of the checkpoint`);
   });
 
   it('exits 2 when the folder is not a pack', async () => {
