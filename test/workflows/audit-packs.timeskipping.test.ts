@@ -119,6 +119,23 @@ describe('auditPacksMonthlyWorkflow', () => {
     expect(builder.calls.filter((c) => c.orgId === paid[7]).length).toBeGreaterThan(1);
     expect(builder.calls.filter((c) => c.orgId !== paid[7]).length).toBe(39);
   });
+
+  it('joins an organization whose pack a request is already building instead of building it twice', async () => {
+    const builder = new RecordingBuilder();
+    const month = '2031-05';
+    // What the API's start leaves while its run works: a running execution under the organization's pack id.
+    const busy = await env.client.workflow.start('requestInFlight', { taskQueue: uniqueTaskQueue('nobody'), workflowId: `audit-pack:${paid[3]}:${month}`, args: [] });
+    try {
+      const result = await withWorker(builder, async (taskQueue) => env.client.workflow.execute(auditPacksMonthlyWorkflow, {
+        taskQueue, workflowId: `audit-packs-monthly-${randomUUID()}`, args: [{ month, pageSize: 100, concurrency: 8 }],
+      }));
+      expect(result).toEqual({ month, orgs: 40, built: 39, unchanged: 0, joined: 1, failed: 0 });
+      expect(builder.calls.some((c) => c.orgId === paid[3])).toBe(false);
+      expect((await busy.describe()).status.name).toBe('RUNNING');
+    } finally {
+      await busy.terminate('test done');
+    }
+  });
 });
 
 describe('auditPackWorkflow', () => {
