@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import pino from 'pino';
 import type { AuditPackBuilding } from '../../activities/audit-pack.activities';
 import type { Config } from '../../src/config';
@@ -38,7 +39,7 @@ const paid: string[] = [];
 beforeAll(async () => {
   installQuietRuntime();
   connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: DAY / 1000 } });
+  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
   client = new Client({ connection, namespace });
   // A new namespace reaches the frontend's cache within seconds.
   await eventually(() => connection.workflowService.describeNamespace({ namespace }), { timeoutMs: 30_000, intervalMs: 500 });
