@@ -70,14 +70,20 @@ const count = (n) => n.toLocaleString('en-US');
 // ---------------------------------------------------------------------------------------------------------------
 // Exact decimals: { u: BigInt units, s: scale } is u / 10^s
 
-const pow10 = (k) => 10n ** BigInt(k);
+const POWERS_OF_TEN = [];
+const pow10 = (k) => POWERS_OF_TEN[k] ?? (POWERS_OF_TEN[k] = 10n ** BigInt(k));
 const PLAIN_DECIMAL = /^-?\d+(?:\.\d+)?$/;
 const ANY_DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 const ZERO = { u: 0n, s: 0 };
 
 /** A decimal from text; exponents only when `allowExponent` (a JSON number's shortest form may use one). */
 function decimal(text, allowExponent = false) {
-  if (typeof text !== 'string' || (!allowExponent && !PLAIN_DECIMAL.test(text))) return null;
+  if (typeof text !== 'string') return null;
+  if (PLAIN_DECIMAL.test(text)) {
+    const dot = text.indexOf('.');
+    return dot < 0 ? { u: BigInt(text), s: 0 } : { u: BigInt(text.slice(0, dot) + text.slice(dot + 1)), s: text.length - dot - 1 };
+  }
+  if (!allowExponent) return null;
   const m = ANY_DECIMAL.exec(text);
   if (!m || Math.abs(Number(m[4] ?? 0)) > 1000) return null;
   const [, sign, whole, fraction = '', exponent = '0'] = m;
@@ -391,8 +397,10 @@ const newFigures = () => ({ iu: 0n, icw: 0n, icr: 0n, out: 0n, rsn: 0n, energy: 
 function addFigures(into, f, sign = 1) {
   const t = (a, b) => (sign === 1 ? a + b : a - b);
   into.iu = t(into.iu, f.iu); into.icw = t(into.icw, f.icw); into.icr = t(into.icr, f.icr); into.out = t(into.out, f.out); into.rsn = t(into.rsn, f.rsn);
-  into.energy = into.energy.map((e, i) => (sign === 1 ? add(e, f.energy[i]) : sub(e, f.energy[i])));
-  into.co2e = into.co2e.map((c, i) => (sign === 1 ? add(c, f.co2e[i]) : sub(c, f.co2e[i])));
+  for (let i = 0; i < 3; i++) {
+    into.energy[i] = sign === 1 ? add(into.energy[i], f.energy[i]) : sub(into.energy[i], f.energy[i]);
+    into.co2e[i] = sign === 1 ? add(into.co2e[i], f.co2e[i]) : sub(into.co2e[i], f.co2e[i]);
+  }
   into.rows += sign * (f.rows ?? 0);
 }
 const figuresAreZero = (f) => [f.iu, f.icw, f.icr, f.out, f.rsn].every((v) => v === 0n) && [...f.energy, ...f.co2e].every(isZero);
@@ -526,10 +534,11 @@ function factorsFor(set, tier, provider, factorCache) {
 
 function checkRow(fields, lineNo, ctx) {
   const get = (name) => fields[COL[name]];
-  const where = `calculations.csv line ${lineNo} (event ${get('eventId')} revision ${get('revision')})`;
-  if (fields.length !== CSV_COLUMNS.length) { difference(`${where}: expected ${CSV_COLUMNS.length} fields found ${fields.length}`); return; }
+  // Built only when there is something to say: most rows have no difference.
+  const at = () => `calculations.csv line ${lineNo} (event ${get('eventId')} revision ${get('revision')})`;
+  if (fields.length !== CSV_COLUMNS.length) { difference(`${at()}: expected ${CSV_COLUMNS.length} fields found ${fields.length}`); return; }
   let isRowBroken = false;
-  const bad = (field, expected, found) => { difference(`${where}: ${field} expected ${expected} found ${found}`); };
+  const bad = (field, expected, found) => { difference(`${at()}: ${field} expected ${expected} found ${found}`); };
 
   const tokens = {};
   for (const [name, key] of [['inputUncached', 'iu'], ['inputCacheWrite', 'icw'], ['inputCacheRead', 'icr'], ['outputTokens', 'out'], ['reasoningTokens', 'rsn']]) {
@@ -563,7 +572,7 @@ function checkRow(fields, lineNo, ctx) {
   const set = ctx.factorSets.get(get('factorVersion'));
   let energy = null;
   let co2e = null;
-  if (!set) difference(`${where}: factor version ${get('factorVersion')} has no factor-sets/<version>.json in the pack`);
+  if (!set) difference(`${at()}: factor version ${get('factorVersion')} has no factor-sets/<version>.json in the pack`);
   else {
     const expected = set.classify(get('model'));
     if (expected.tier !== get('tier')) bad('tier', expected.tier, get('tier'));
@@ -572,7 +581,7 @@ function checkRow(fields, lineNo, ctx) {
     // Factor columns describe the tier the row names (so a wrong tier is one difference, not ten); figures use the right one.
     const named = factorsFor(set, set.tiers.has(get('tier')) ? get('tier') : expected.tier, provider, ctx.factorCache);
     const right = factorsFor(set, expected.tier, provider, ctx.factorCache);
-    if (named.problem) difference(`${where}: ${named.problem}`);
+    if (named.problem) difference(`${at()}: ${named.problem}`);
     else {
       const columns = [['pue', named.pue], ['grid', named.grid], ['prefillWhPer1k', named.prefill], ['decodeWhPer1k', named.decode], ['cachedWhPer1k', named.cached]];
       for (const [prefix, values] of columns) {
@@ -582,7 +591,7 @@ function checkRow(fields, lineNo, ctx) {
         }
       }
     }
-    if (right.problem) difference(`${where}: ${right.problem}`);
+    if (right.problem) difference(`${at()}: ${right.problem}`);
     else if (right.pue && right.grid) {
       const prefill = integer(tokens.iu + tokens.icw);
       const decode = integer(tokens.out);

@@ -1,4 +1,4 @@
-import { buildPack, removePack, runRecalculate, type PackFiles, type PackSpec } from './pack-fixture';
+import { buildPack, removePack, runRecalculate, type FixtureEvent, type PackFiles, type PackSpec } from './pack-fixture';
 
 /**
  * recalculate.mjs run with plain node on generated packs: a correct pack with a period receipt, an adjustment and
@@ -187,6 +187,22 @@ describe('recalculate.mjs', () => {
     expect(run.stdout).toContain('transparency-log/checkpoint.txt: not signed by the log key in public-keys.json');
     expect(run.stdout).toMatch(new RegExp(`transparency-log/entries.json ${PERIOD}: leafHash expected [0-9a-f]{64} \\(SHA-256 of 0x00 and the payload digest\\) found 0{64}`));
     expect(run.stdout).toContain(`transparency-log/entries.json ${ADJUSTMENT}: inclusion proof does not place the receipt at index 4 of the checkpoint`);
+  });
+
+  it('digests the signed events in the order of their ids as text, whatever their length', async () => {
+    const event = (id: string): FixtureEvent => ({ id, revision: 3, provider: 'openai', model: 'gpt-4.1', bucketStart: '2026-01-03T00:00:00.000Z', tokens: { outputTokens: Number(id.slice(0, 4)) } });
+    // Numeric order (9, 10, 11, 100, ...) differs from text order ("10", "100", "11", ..., "9").
+    const short = ['9', '10', '11', '100', '2', '99999999999999', '1000000'];
+    const long = [...short, '123456789012345678']; // beyond 14 digits: the script's plain-string path
+    for (const ids of [short, long]) {
+      const pack = await build({
+        month: '2026-01', events: ids.map(event),
+        receipts: [{ serial: PERIOD, kind: 'period', signs: ids.map((id) => [id, 3] as [string, number]), issuedAt: '2026-02-01T03:00:00.000Z' }],
+      });
+      const run = runRecalculate(pack);
+      expect(run.stdout).not.toContain('snapshot');
+      expect(run.lines.at(-1)).toBe('match');
+    }
   });
 
   it('exits 2 when the folder is not a pack', async () => {
