@@ -42,7 +42,7 @@ export interface CalculationCounts { rows: number; currentInMonth: number }
  * calculations.csv as text chunks (the header, then one chunk per batch of rows) read through a server-side cursor:
  * at most `batchRows` rows are in memory at a time, whatever the month's size. `counts` is complete once drained.
  */
-export function calculationCsvChunks(client: PoolClient, orgId: string, range: MonthRange, csv: CalculationsCsv, batchRows = 2_000): {
+export function calculationCsvChunks(client: PoolClient, orgId: string, range: MonthRange, csv: CalculationsCsv, batchRows = 500): {
   chunks: AsyncGenerator<string>; counts: CalculationCounts;
 } {
   const counts: CalculationCounts = { rows: 0, currentInMonth: 0 };

@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { FactorSetDocument } from '../../../contracts/emissions';
 import type { PublicSigningKey } from '../../../contracts/signing-keys';
 import { createCalculationsCsv } from '../../audit-packs/calculations-csv';
+import { renderMethodology } from '../../audit-packs/methodology';
 import { packKeySetText, publicKeyFileText, PACK_KEYS_FILE } from '../../audit-packs/pack-keys';
 import { RECALCULATE_SCRIPT_PATH } from '../../audit-packs/templates';
 import type { PdfRenderer } from '../../receipts/pdf/pdf-renderer';
@@ -39,9 +40,6 @@ export interface PackSpec { orgId: string; range: MonthRange; version: number; g
 export class ManifestKeyRotatedError extends Error {
   constructor() { super('the receipt signing key rotated while the pack was built'); this.name = 'ManifestKeyRotatedError'; }
 }
-
-// PLACEHOLDER until src/audit-packs/methodology.ts lands.
-const renderMethodology = (o: { factorSets: FactorSetDocument[]; month: string }) => `# Methodology\n\n${o.month}: ${o.factorSets.map((d) => d.name).join(', ')}\n`;
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
@@ -111,7 +109,7 @@ export async function writePackContents(zip: PackZip, deps: PackWriterDeps, spec
   }));
   const rows = await addCalculations(zip, deps, spec, docs);
   for (const doc of docs) await zip.add(`factor-sets/${doc.version}.json`, json(doc));
-  await zip.add('methodology.md', renderMethodology({ factorSets: docs, month: range.month }));
+  await zip.add('methodology.md', renderMethodology({ factorSets: docs, month: range.month, org: { id: orgId, name: inputs.orgName }, generatedAt }));
   await zip.add('disclosure.json', json(disclosure));
   await zip.add('disclosure.csv', disclosureCsv(disclosure));
 

@@ -84,6 +84,7 @@ describe('audit pack of a month with usage across providers, an unmatched model 
     const mystery = csv.find((l) => l.includes('acme/mystery-model-9000'))!;
     expect(mystery).toContain(',fallback,');
     expect(csv.slice(1).every((l) => l.includes(`,${serial},`))).toBe(true);
+    expect(zip.read('methodology.md').toString('utf8')).toMatch(/^# Emissions methodology: Pack Org, "Research" Ltd, March 2026/);
     const entries = JSON.parse(zip.read('transparency-log/entries.json').toString('utf8'));
     expect(entries).toEqual([expect.objectContaining({ serial, index: expect.any(Number), inclusionProof: expect.any(Array) })]);
 
