@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { DISCLOSURE_SCHEMA } from '../../../contracts/disclosure';
 import { loadMonthReceipts, type MonthRange, type MonthReceipt } from './pack-month';
 
 type Queryable = Pick<EntityManager, 'query'>;
@@ -9,8 +10,6 @@ type Queryable = Pick<EntityManager, 'query'>;
  * then differ from the stored ones and the next build makes a new version.
  */
 export const PACK_FORMAT = 'carbonplan.audit-pack/v1';
-/** The disclosure files' schema (contracts/disclosure.ts): a new schema is a new pack. */
-export const PACK_DISCLOSURE_SCHEMA = 'carbonplan.disclosure/v1';
 
 export interface PackInputs {
   /** SHA-256 (hex) over everything below and the formats: equal inputs, equal pack content. */
@@ -51,7 +50,8 @@ export async function packInputs(db: Queryable, orgId: string, range: MonthRange
   const factorVersions = [...new Set([...events.versions, ...signedVersions])].sort();
   const described = {
     format: PACK_FORMAT,
-    disclosure: PACK_DISCLOSURE_SCHEMA,
+    // A new disclosure schema is a new pack.
+    disclosure: DISCLOSURE_SCHEMA,
     org: { id: orgId, name: org.name },
     projects: projects.map((p) => [p.id, p.name, p.slug]),
     events: { count: events.events, digest: events.digest },

@@ -126,6 +126,12 @@ describe('audit pack of a month with usage across providers, an unmatched model 
     expect(await h.localStorage.exists(first.objectKey)).toBe(true);
     const listed = await h.builder().packs.list(tenant.orgId, { limit: 10 });
     expect(listed.data.map((p) => p.version)).toEqual([2, 1]);
+    const page1 = await h.builder().packs.list(tenant.orgId, { limit: 1 });
+    const page2 = await h.builder().packs.list(tenant.orgId, { limit: 1, cursor: page1.nextCursor! });
+    expect([page1.data[0].version, page2.data[0].version, page2.nextCursor]).toEqual([2, 1, null]);
+    const other = await h.tenant('Other Org');
+    expect(await h.builder().packs.get(other.orgId, first.id)).toBeNull();
+    expect(await h.builder().packs.get(tenant.orgId, first.id)).toEqual(first);
 
     const zip = await openPack(second.pack);
     await expectSound(second.pack, zip);
