@@ -49,6 +49,13 @@ function demoLines(s: RunningStack, demo: DemoOutcome | undefined): string[] {
   ];
 }
 
+/** The one-time sign-in link, minted as the banner is printed so its 10 minutes start now. */
+function dashboardLine(s: RunningStack): string {
+  const link = s.signInLink();
+  if (!link) return `${s.apiUrl}/  (no sign-in link: API_HOST ${s.config.apiHost} is not loopback; sign in with Clerk)`;
+  return `${link}  (one-time sign-in link: valid 10 minutes, signs in once; a restart prints a new one)`;
+}
+
 function banner(s: RunningStack, demo?: DemoOutcome): string {
   const temporal = s.temporal.isExternal ? `external Temporal at ${s.temporal.address}` : `${s.temporal.uiUrl}  (server ${s.temporal.address})`;
   const database = s.database.isExternal ? 'external (DATABASE_URL)' : `embedded, ${s.database.url}`;
@@ -67,6 +74,9 @@ function banner(s: RunningStack, demo?: DemoOutcome): string {
     `  curl -H "Authorization: Bearer ${s.apiKey}" ${s.apiUrl}/api/v1/me`,
     '',
     ...demoLines(s, demo),
+    // Last, where the eye lands: the way into the dashboard.
+    `  Dashboard    ${dashboardLine(s)}`,
+    '',
   ].join('\n');
 }
 

@@ -1,13 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
-import { loadConfig, type Config } from '../config';
+import { isLoopbackHost, loadConfig, type Config } from '../config';
 import type { DevConfig } from '../config/dev';
 import { createDataSource } from '../db/data-source';
 import { migrateUp } from '../db/migrations-runner';
 import { startApi } from '../main';
 import { createWorkerRuntime } from '../worker';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { mintSignInToken } from '../pages/auth/local-sign-in';
 import { ensureLauncherApiKey } from './launcher-api-key';
 import { assertPortFree, LauncherError } from './launcher-error';
 import { ensureMasterKey } from './local-secrets';
@@ -18,6 +20,11 @@ import { startTemporalDevServer } from './temporal-dev-server';
 export interface RunningStack {
   apiUrl: string;
   apiKey: string;
+  /**
+   * A new one-time dashboard sign-in link for the local organization (valid 10 minutes from this call), or null when
+   * the API does not listen on loopback (API_HOST), where a link without a password would be open to the network.
+   */
+  signInLink(): string | null;
   temporal: { uiUrl?: string; address: string; isExternal: boolean };
   database: { url?: string; isExternal: boolean };
   dataDir: string;
@@ -71,8 +78,14 @@ export async function startStack(dev: DevConfig, dataDir: string, stack: Compone
   if (temporal.status === 'rejected') throw temporal.reason;
   stack.checkpoint();
 
+  // The embedded stack listens on loopback unless told otherwise, and then signs the local person in with a link
+  // sealed by a key made for this start only (a restart ends every earlier link and session).
+  const apiHost = dev.baseEnv.API_HOST || '127.0.0.1';
+  const hasSignInLinks = isLoopbackHost(apiHost) && dev.baseEnv.NODE_ENV !== 'production';
   const config = loadConfig({
     ...dev.baseEnv,
+    API_HOST: apiHost,
+    ...(hasSignInLinks ? { LOCAL_SIGN_IN_KEY: randomBytes(32).toString('base64') } : {}),
     DATABASE_URL: database.value.url,
     TEMPORAL_ADDRESS: temporal.value.address,
     ...(dev.needsLocalSecrets.masterKey ? { SECRETS_MASTER_KEY: ensureMasterKey(dataDir) } : {}),
@@ -82,10 +95,11 @@ export async function startStack(dev: DevConfig, dataDir: string, stack: Compone
   log('applying migrations…');
   const ds = await createDataSource({ url: config.database.url, poolSize: 2, applicationName: 'carbonplan-launcher', statementTimeoutMs: 0 }).initialize();
   let apiKey: string;
+  let localOrgId: string;
   try {
     const applied = await migrateUp(ds);
     log(applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
-    apiKey = (await ensureLauncherApiKey(ds, dataDir)).key;
+    ({ key: apiKey, orgId: localOrgId } = await ensureLauncherApiKey(ds, dataDir));
   } finally {
     await ds.destroy();
   }
@@ -110,9 +124,12 @@ export async function startStack(dev: DevConfig, dataDir: string, stack: Compone
   });
   stack.add({ name: 'API', stop: () => api.stop() });
 
+  const apiUrl = `http://${config.apiHost === '::1' ? '[::1]' : '127.0.0.1'}:${config.port}`;
+  const signInKey = config.pages.localSignInKey;
   return {
-    apiUrl: `http://127.0.0.1:${config.port}`,
+    apiUrl,
     apiKey,
+    signInLink: () => (signInKey ? `${apiUrl}/login?token=${mintSignInToken(signInKey, localOrgId)}` : null),
     temporal: { address: temporal.value.address, uiUrl: temporal.value.uiUrl, isExternal: Boolean(dev.external.temporalAddress) },
     database: { url: dev.external.databaseUrl ? undefined : database.value.url, isExternal: Boolean(dev.external.databaseUrl) },
     dataDir,

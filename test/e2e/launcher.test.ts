@@ -119,6 +119,16 @@ describe('npm start (dev launcher)', () => {
     await expectStatus(`${banner.apiUrl}/api/v1/me`, {}, 401);
     const ui = await fetch(banner.temporalUiUrl);
     expect(ui.status).toBeLessThan(400);
+
+    // The dashboard: the banner's one-time link signs in once, with a session cookie that opens the overview.
+    const link = new RegExp(`Dashboard\\s+(${banner.apiUrl.replace(/[.]/g, '\\.')}/login\\?token=\\S+)`).exec(l.output())?.[1];
+    if (!link) throw new Error(`no dashboard sign-in link in the banner:\n${l.output()}`);
+    const signIn = await fetch(link, { redirect: 'manual' });
+    expect({ status: signIn.status, location: signIn.headers.get('location') }).toEqual({ status: 303, location: '/' });
+    const session = signIn.headers.getSetCookie().find((c) => c.startsWith('carbonplan_session='))!.split(';')[0];
+    const overview = await fetch(`${banner.apiUrl}/`, { headers: { Cookie: session }, redirect: 'manual' });
+    expect({ status: overview.status, org: (await overview.text()).includes('Local organization') }).toEqual({ status: 200, org: true });
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(401);
     expect(fs.statSync(path.join(dataDir, 'launcher-api-key')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
 
