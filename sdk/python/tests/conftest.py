@@ -14,9 +14,11 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List
+from typing import Any, Iterator, List
 
 import pytest
+
+from carbonplan_ai import Client
 
 sys.path.insert(0, str(Path(__file__).parent))  # the tests' own helpers (scripted_server)
 
@@ -59,3 +61,10 @@ def stack() -> Stack:
     env = os.environ
     return Stack(env["CARBONPLAN_BASE_URL"], env["CARBONPLAN_API_KEY"], env["CARBONPLAN_TEST_FREE_API_KEY"],
                  env["CARBONPLAN_TEST_RECEIPT_ID"], env["CARBONPLAN_TEST_FROM"], env["CARBONPLAN_TEST_TO"])
+
+
+@pytest.fixture()
+def client(stack: Stack) -> Iterator[Client]:
+    """A client configured from CARBONPLAN_API_KEY and CARBONPLAN_BASE_URL, as a user's code would be."""
+    with Client() as c:
+        yield c

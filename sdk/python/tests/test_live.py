@@ -27,10 +27,6 @@ from carbonplan_ai import (
 from conftest import Stack
 
 
-@pytest.fixture()
-def client(stack: Stack) -> Any:
-    with Client() as c:  # from CARBONPLAN_API_KEY and CARBONPLAN_BASE_URL, as a user's code would
-        yield c
 
 
 def test_projects_round_trip_with_typed_errors(client: Client) -> None:

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { ROUTES } from '../../../src/http/routes';
 import { createReceiptStorage } from '../../../src/receipts/pdf/receipt-storage';
 import { storeRenderedPdf } from '../../factories/receipts';
 import { startStripeFake, type StripeFake } from '../../fakes/stripe.fake';
@@ -49,6 +50,23 @@ async function createApiKey(clerkOrgId: string): Promise<string> {
   return res.body.key as string;
 }
 
+/**
+ * A stored audit-pack version of `orgId` (random bytes: the SDK only moves them), when the audit-pack routes are
+ * mounted. Issue 12 lands those routes, their config and test factory alongside this SDK, so they are loaded by path
+ * at run time: this file type-checks and runs whether or not they are in the tree yet.
+ */
+async function seedAuditPack(orgId: string): Promise<string | undefined> {
+  if (!ROUTES.some((r) => r.path === '/api/v1/audit-packs/:id/download')) return undefined;
+  // A computed path: a static import would not compile while those files are not in the tree.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const load = (file: string) => require(path.join(root, file)) as Record<string, (...args: unknown[]) => unknown>;
+  const { storeAuditPack } = load('test/factories/audit-packs');
+  const { createAuditPackStorage } = load('src/services/audit-packs/audit-pack-storage');
+  const config = env.api.deps.config as unknown as { auditPacks: unknown; aws: unknown };
+  const pack = await storeAuditPack(env.api.deps.dataSource, createAuditPackStorage(config.auditPacks, config.aws), orgId, '2026-09', 1) as { id: string };
+  return pack.id;
+}
+
 beforeAll(async () => {
   if (!existsSync(path.join(venvBin, 'pytest')) || !existsSync(path.join(venvBin, 'mypy'))) {
     throw new Error(`the Python SDK venv is missing (${venvBin}): run \`bash scripts/install-tools.sh\` (npm test does it for you)`);
@@ -60,9 +78,12 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await env?.close();
-  await stripe?.close();
+  try {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await env?.close();
+  } finally {
+    await stripe?.close();
+  }
 });
 
 describe('Python SDK (sdk/python)', () => {
@@ -71,6 +92,7 @@ describe('Python SDK (sdk/python)', () => {
     await env.issue(paid, '2026-09');
     const october = await env.issue(paid, '2026-10');
     await storeRenderedPdf(env.api.deps.dataSource, createReceiptStorage(env.api.deps.config.receipts, env.api.deps.config.aws), { id: october.receiptId, serial: october.serial }, paid.orgId);
+    const auditPackId = await seedAuditPack(paid.orgId);
     const free = await env.org('Python SDK Free Org', 'free');
     const { port } = server.address() as AddressInfo;
 
@@ -83,6 +105,7 @@ describe('Python SDK (sdk/python)', () => {
       CARBONPLAN_TEST_TO: '2026-11-01',
       CARBONPLAN_TEST_REQUIRE_LIVE: '1',
       CARBONPLAN_SHARED_VECTORS: SHARED_VECTORS_DIR,
+      ...(auditPackId ? { CARBONPLAN_TEST_AUDIT_PACK_ID: auditPackId } : {}),
     };
     const [pytest, mypy] = await Promise.all([
       runTool('pytest', ['-q', '-p', 'no:cacheprovider', '-rfEs'], stackEnv),

@@ -276,8 +276,27 @@ class VerifyResult(TypedDict, total=False):
     log: Optional[LogProof]
 
 
-# -- audit packs and disclosure (shapes still settling on the server: extra keys are passed through) ---------------
+# -- audit packs and disclosure ------------------------------------------------------------------------------------
 
 
-AuditPack = Dict[str, Any]
+class AuditPack(TypedDict):
+    id: str
+    month: str
+    version: int
+    bytes: int
+    manifestSha256: str
+    events: int
+    receipts: int
+    createdAt: str
+    downloadUrl: str
+
+
+class AuditPackRequested(TypedDict):
+    month: str
+    status: Literal["building"]
+    workflowId: str
+
+
+#: The disclosure document (GHG Protocol Scope 3 category 1; contracts/disclosure.ts): a month's or a range's,
+#: with totals, breakdowns, data quality, credits and restatements. Left open here: it is large and versioned there.
 Disclosure = Dict[str, Any]

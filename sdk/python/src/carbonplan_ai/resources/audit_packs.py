@@ -8,7 +8,7 @@ from typing import AsyncIterator, Iterator, Optional, Union, cast
 
 from .._download import AsyncDownload, Download
 from .._pagination import AsyncPager, SyncPager
-from ..types import AuditPack
+from ..types import AuditPack, AuditPackRequested
 from ._base import AsyncResource, SyncResource, segment
 
 PATH = "/api/v1/audit-packs"
@@ -17,12 +17,14 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 class AuditPacks(SyncResource):
-    def list(self, *, limit: Optional[int] = None) -> SyncPager[AuditPack]:
-        return SyncPager(lambda cursor: self._t.request("GET", PATH, params={"limit": limit, "cursor": cursor}))
+    def list(self, *, month: Optional[str] = None, limit: Optional[int] = None) -> SyncPager[AuditPack]:
+        """Every version of every pack (newest month first, then newest version), or one month's (YYYY-MM)."""
+        return SyncPager(lambda cursor: self._t.request("GET", PATH, params={"month": month, "limit": limit, "cursor": cursor}))
 
-    def create(self, *, month: str, idempotency_key: Optional[str] = None) -> AuditPack:
-        """Asks for the pack of `month` (YYYY-MM); built again only when its inputs changed, as a new version."""
-        return cast(AuditPack, self._t.request("POST", PATH, body={"month": month}, idempotency_key=idempotency_key))
+    def create(self, *, month: str, idempotency_key: Optional[str] = None) -> AuditPackRequested:
+        """Builds the pack of a closed `month` (YYYY-MM) now, or joins the build running; a new version only when the
+        month's inputs changed. The pack appears in list() when the build is done."""
+        return cast(AuditPackRequested, self._t.request("POST", PATH, body={"month": month}, idempotency_key=idempotency_key))
 
     @contextmanager
     def stream(self, id: str) -> Iterator[Download]:
@@ -44,11 +46,11 @@ class AuditPacks(SyncResource):
 
 
 class AsyncAuditPacks(AsyncResource):
-    def list(self, *, limit: Optional[int] = None) -> AsyncPager[AuditPack]:
-        return AsyncPager(lambda cursor: self._t.request("GET", PATH, params={"limit": limit, "cursor": cursor}))
+    def list(self, *, month: Optional[str] = None, limit: Optional[int] = None) -> AsyncPager[AuditPack]:
+        return AsyncPager(lambda cursor: self._t.request("GET", PATH, params={"month": month, "limit": limit, "cursor": cursor}))
 
-    async def create(self, *, month: str, idempotency_key: Optional[str] = None) -> AuditPack:
-        return cast(AuditPack, await self._t.request("POST", PATH, body={"month": month}, idempotency_key=idempotency_key))
+    async def create(self, *, month: str, idempotency_key: Optional[str] = None) -> AuditPackRequested:
+        return cast(AuditPackRequested, await self._t.request("POST", PATH, body={"month": month}, idempotency_key=idempotency_key))
 
     @asynccontextmanager
     async def stream(self, id: str) -> AsyncIterator[AsyncDownload]:
