@@ -16,7 +16,7 @@ import { byClientIp, byOrganization, createLimiter } from './middleware/rate-lim
 import { requestContext } from './middleware/request-context';
 import { checkResponseContracts, type ContractViolation } from './middleware/response-contract';
 import { stripeWebhook } from './webhooks/stripe-webhook';
-import { pagesRouter } from '../pages/pages-router';
+import { pageAssets, pagesRouter } from '../pages/pages-router';
 import { buildOpenApiDocument } from './openapi';
 import { parsePart, type RouteSpec } from './route';
 import { ROUTES } from './routes';
@@ -63,6 +63,8 @@ export function createApp(deps: AppDeps, routes: RouteSpec[] = ROUTES, options: 
   // Routes exempt from the per-IP limit mount here, above it: the Stripe webhook (every customer's events come
   // from Stripe's few addresses) checks its signature before any other work instead.
   app.post('/webhooks/stripe', express.raw({ type: () => true, limit: BODY_LIMIT }), stripeWebhook(deps));
+  // The dashboard's stylesheet, script and icon: public files every page load asks for, not worth a per-IP count.
+  app.use('/assets', pageAssets());
   const rejections = rateLimitRejections(deps.metrics);
   // Per IP, before the body is parsed and before any token is looked at: /health, /openapi.json, /docs,
   // /public and unknown paths count every request; /api/v1 counts those that end unauthenticated.

@@ -1,10 +1,12 @@
 import { pipeline } from 'node:stream/promises';
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { Uuid } from '../../contracts/common';
 import { PaidPlan } from '../../contracts/billing';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 import { authorize } from '../http/middleware/authorize';
+import { byOrganization } from '../http/middleware/rate-limit';
 import type { Services } from '../services';
 import { resolvePageSession, signInLocation, type PageAuthDeps, type PageSession } from './auth/page-session';
 import { isOwnFormPost } from './csrf';
@@ -30,6 +32,13 @@ const idParam = (req: Request) => {
 export function pageRoutes(auth: PageAuthDeps & { services: Services }, r: Renderer, config: Config): Router {
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
+  // Per organization, as the API's own limit: a page costs about what the API calls behind it would.
+  const perMinute = config.http.apiRatePerMinute;
+  const limiter = rateLimit({
+    windowMs: 60_000, limit: perMinute, identifier: 'pages', standardHeaders: 'draft-8', legacyHeaders: false, keyGenerator: byOrganization,
+    requestPropertyName: 'rateLimit_pages',
+    handler: (req, res) => sendErrorPage(req, res, r, new AppError('RATE_LIMITED', `this organization opened more than ${perMinute} pages in a minute: wait a moment, then reload`)),
+  });
 
   const signedIn = (handler: Handler, isPost = false) => async (req: Request, res: Response) => {
     let session: PageSession | undefined;
@@ -43,6 +52,7 @@ export function pageRoutes(auth: PageAuthDeps & { services: Services }, r: Rende
       session = outcome.session;
       // The per-IP limit gives an authenticated request its hit back, as on the API.
       req.auth = session.auth;
+      if (!(await passes(limiter, req, res))) return;
       if (isPost && !isOwnFormPost(req, session, config.publicBaseUrl)) {
         throw new AppError('FORBIDDEN', 'this form is out of date or did not come from this site: reload the page and try again');
       }
@@ -106,6 +116,14 @@ export function pageRoutes(auth: PageAuthDeps & { services: Services }, r: Rende
     await redirectToStripe(res, () => ctx.services.billing.createPortal(ctx.orgId));
   }, true));
   return router;
+}
+
+/** Runs the limiter; false when it answered (429) instead of letting the request through. */
+function passes(limiter: RequestHandler, req: Request, res: Response): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    res.once('finish', () => resolve(false));
+    void limiter(req, res, (err?: unknown) => (err ? reject(err) : resolve(true)));
+  });
 }
 
 async function redirectToStripe(res: Response, start: () => Promise<{ url: string }>): Promise<void> {

@@ -7,6 +7,13 @@ import { pageRoutes } from './page-routes';
 import { markStart, PAGE_ASSETS, type Renderer } from './render';
 import { signInRoutes } from './sign-in-routes';
 
+/** The pages' own static files (templates/pages/assets), mounted at /assets. */
+export function pageAssets(): Router {
+  const router = express.Router();
+  router.use(express.static(PAGE_ASSETS, { index: false, maxAge: '10m', dotfiles: 'ignore', fallthrough: true }));
+  return router;
+}
+
 /**
  * The dashboard: server-rendered pages over the same services the API's handlers call (never SQL of their own),
  * our own assets, sign-in with Clerk or, on the embedded defaults, the launcher's one-time link. Mounted by the
@@ -23,7 +30,6 @@ export function pagesRouter(deps: AppDeps): Router {
 
   const router = express.Router();
   router.use((_req: Request, res: Response, next: NextFunction) => { markStart(res); next(); });
-  router.use('/assets', express.static(PAGE_ASSETS, { index: false, maxAge: '10m', dotfiles: 'ignore' }));
   router.use(signInRoutes(auth, renderer, config.publicBaseUrl));
   router.use(pageRoutes(auth, renderer, config));
   return router;

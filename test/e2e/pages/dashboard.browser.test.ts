@@ -78,7 +78,8 @@ async function expectOverviewMatchesApi(): Promise<TelemetrySummary> {
 
 beforeAll(async () => {
   scratch = await createScratchDatabase('carbonplan_pages_browser', 8);
-  server = await startPagesServer({ env: { DATABASE_URL: scratch.url, DATABASE_POOL_SIZE: '10' } });
+  // A person clicks through pages far slower than this test: the per-organization limit is not what it checks.
+  server = await startPagesServer({ env: { DATABASE_URL: scratch.url, DATABASE_POOL_SIZE: '10', RATE_LIMIT_API_PER_MINUTE: '1000' } });
   ds = server.deps.dataSource;
   const services = server.deps.services;
   orgId = (await services.organizations.resolve(LOCAL_ORGANIZATION)).id;

@@ -114,6 +114,40 @@ describe('sign-out', () => {
   });
 });
 
+describe('a new organization', () => {
+  it('sees what to do next on every page instead of empty tables', async () => {
+    const empty = await createTenant(server.deps.dataSource, 'Empty Org');
+    const cookie = cookiePair(await get(server.signInLink(empty.orgId)), COOKIE)!;
+    const text = async (path: string) => textOf(await (await get(`${server.url}${path}`, { Cookie: cookie })).text());
+    expect(await text('/')).toMatch(/No connections yet Connect a provider .* curl -X POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/connections/);
+    expect(await text('/')).toContain('No usage in this range. Connect a provider first (above).');
+    expect(await text('/connections')).toContain('No connections yet A connection reads one provider account');
+    expect(await text('/models')).toContain('No models in this range');
+    expect(await text('/receipts')).toContain('Carbon receipts come with the pro and enterprise plans');
+    expect(await text('/billing')).toContain('Billing periods start with a paid subscription.');
+  });
+});
+
+describe('limits', () => {
+  it('pages count against the organization like the API (a 429 page), assets against nothing', async () => {
+    const limited = await startPagesServer({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '3', RATE_LIMIT_API_PER_MINUTE: '3' } });
+    try {
+      const cookie = cookiePair(await get(limited.signInLink(tenant.orgId)), COOKIE)!;
+      for (let i = 0; i < 5; i++) expect((await get(`${limited.url}/assets/pages.css`)).status).toBe(200);
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await get(`${limited.url}/models`, { Cookie: cookie })).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const refused = await get(`${limited.url}/`, { Cookie: cookie });
+      expect({ status: refused.status, type: refused.headers.get('content-type'), retry: Number(refused.headers.get('retry-after')) > 0 }).toEqual({ status: 429, type: 'text/html; charset=utf-8', retry: true });
+      expect(textOf(await refused.text())).toContain('This organization opened more than 3 pages in a minute');
+      // Signed-in pages gave their per-IP hits back: the address still has two of its three.
+      expect([(await get(`${limited.url}/login`)).status, (await get(`${limited.url}/login`)).status, (await get(`${limited.url}/login`)).status]).toEqual([200, 200, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('where the links work', () => {
   it('the link and cookies are refused by configuration unless the API listens on loopback, and never in production', () => {
     const key = randomBytes(32).toString('base64');
