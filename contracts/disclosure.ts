@@ -203,6 +203,9 @@ export type RangeDisclosure = z.infer<typeof RangeDisclosure>;
 export const Disclosure = z.union([MonthDisclosure, RangeDisclosure]);
 export type Disclosure = z.infer<typeof Disclosure>;
 
+/** GET /api/v1/disclosure?format=csv: reference/disclosure.md §10's columns in camelCase, one row per line. */
+export const DisclosureCsv = z.string().describe('RFC 4180 CSV with a header row: one row per month, provider, model, project and region');
+
 const monthIndex = (m: string) => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
 /** Months from `from` to `to`, both included. */
 export const monthsBetween = (from: string, to: string) => monthIndex(to) - monthIndex(from) + 1;

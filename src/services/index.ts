@@ -15,6 +15,7 @@ import { BillingService } from './billing/billing.service';
 import { StripeWebhookService } from './billing/stripe-webhooks';
 import { ConnectionWorkflows } from './connections/connection-workflows';
 import { ConnectionService } from './connections/connection.service';
+import { DisclosureService } from './disclosure';
 import { OrganizationService } from './organization.service';
 import { ProjectService } from './projects/project.service';
 import { ReceiptPdfService } from './receipts/receipt-pdf.service';
@@ -55,6 +56,8 @@ export interface Services {
   auditPacks: AuditPackQueryService;
   /** Starts (or joins) the per-organization audit pack workflow on request. */
   auditPackWorkflows: AuditPackWorkflows;
+  /** Scope 3 disclosure documents (JSON and CSV) from the current usage, receipts and credits. */
+  disclosure: DisclosureService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -85,6 +88,7 @@ export function createServices(deps: ServiceDeps): Services {
     receipts: new ReceiptQueryService({ dataSource: deps.dataSource, signingKeys, log, publicBaseUrl }),
     auditPacks: new AuditPackQueryService({ dataSource: deps.dataSource, storage: createAuditPackStorage(config.auditPacks, config.aws) }),
     auditPackWorkflows: new AuditPackWorkflows(deps.temporal),
+    disclosure: new DisclosureService(deps.dataSource, now),
     log,
     connections: new ConnectionService({
       dataSource: deps.dataSource,

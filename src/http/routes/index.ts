@@ -15,6 +15,7 @@ import listConnections from './connections/list-connections';
 import moveConnection from './connections/move-connection';
 import replaceConnectionKey from './connections/replace-connection-key';
 import syncConnection from './connections/sync-connection';
+import getDisclosure from './disclosure/get-disclosure';
 import createEstimate from './estimate/create-estimate';
 import exportUsage from './export/export-usage';
 import getHealth from './health/get-health';
@@ -51,4 +52,5 @@ export const ROUTES: RouteSpec[] = [
   createPublicEstimate, listPublicKeys, getLogCheckpoint, getInclusionProof, getConsistencyProof, listLogEntries,
   listReceipts, getReceipt, getReceiptPdf, verifyReceipt,
   requestAuditPack, listAuditPacks, downloadAuditPack,
+  getDisclosure,
 ];

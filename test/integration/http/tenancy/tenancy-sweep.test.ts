@@ -116,6 +116,8 @@ const collectionRoutes: Record<string, { body?: object; before?: () => Promise<v
   // B has a pack; A (paid for the request) lists its own, none; A's request starts A's workflow only.
   'GET /api/v1/audit-packs': { before: async () => { await auditPackOfB(); await paidA(); } },
   'POST /api/v1/audit-packs': { body: { month: '2025-05' }, before: async () => { await auditPackOfB(); await paidA(); } },
+  // No query: the current year, where B has usage (yesterday) under a name A must never see.
+  'GET /api/v1/disclosure': {},
 };
 
 /**
