@@ -1,7 +1,9 @@
 import { resolveConfig, type ClientOptions, type ResolvedConfig } from './config';
 import { HttpClient } from './http-client';
+import { AuditPacks } from './resources/audit-packs';
 import { Billing } from './resources/billing';
 import { Connections } from './resources/connections';
+import { Disclosure } from './resources/disclosure';
 import { Estimate } from './resources/estimate';
 import { Export } from './resources/export';
 import { Projects } from './resources/projects';
@@ -23,6 +25,8 @@ export class CarbonPlan {
   readonly estimate: Estimate;
   readonly billing: Billing;
   readonly receipts: Receipts;
+  readonly auditPacks: AuditPacks;
+  readonly disclosure: Disclosure;
 
   constructor(options: ClientOptions = {}) {
     this.config = Object.freeze(resolveConfig(options));
@@ -34,5 +38,7 @@ export class CarbonPlan {
     this.estimate = new Estimate(this.http);
     this.billing = new Billing(this.http);
     this.receipts = new Receipts(this.http);
+    this.auditPacks = new AuditPacks(this.http);
+    this.disclosure = new Disclosure(this.http);
   }
 }

@@ -3,7 +3,9 @@
  * schema's input side (fields with defaults are optional); query parameters are all optional.
  */
 import type { z } from 'zod';
+import type { ListAuditPacksQuery } from '../../../contracts/audit-packs';
 import type { PageQuery } from '../../../contracts/common';
+import type { DisclosureQuery } from '../../../contracts/disclosure';
 import type { EstimateRequest } from '../../../contracts/estimate';
 import type { EventsQuery, ExportQuery, TelemetryFilters } from '../../../contracts/telemetry';
 
@@ -16,6 +18,8 @@ export type { BillingStatusResponse } from '../../../contracts/billing';
 export type { ReceiptDetail, ReceiptList, ReceiptSummary, VerifyReceiptResponse } from '../../../contracts/receipt-api';
 export type { ReceiptPayload } from '../../../contracts/receipts';
 export type { PublicKeySet, PublicSigningKey } from '../../../contracts/signing-keys';
+export type { AuditPack, AuditPackList, AuditPackRequested, RequestAuditPackBody } from '../../../contracts/audit-packs';
+export type { Disclosure, MonthDisclosure, RangeDisclosure } from '../../../contracts/disclosure';
 
 /** `limit` (1-100, default 50) and the `cursor` a page handed out. */
 export type ListParams = Partial<PageQuery>;
@@ -24,3 +28,6 @@ export type EstimateParams = z.input<typeof EstimateRequest>;
 export type EventsParams = Partial<EventsQuery>;
 export type ExportParams = Partial<ExportQuery>;
 export type TelemetryParams = TelemetryFilters;
+export type AuditPackListParams = Partial<ListAuditPacksQuery>;
+/** `year` (YYYY) or `from` and `to` (YYYY-MM, both included); neither: the current year. */
+export type DisclosureParams = Omit<Partial<DisclosureQuery>, 'format'>;

@@ -52,7 +52,7 @@ describe('the built carbonplan-ai package', () => {
     const cjs = await node(['-e', `const m = require('carbonplan-ai');${probe}`]);
     const esm = await node(['--input-type=module', '-e', `const m = await import('carbonplan-ai');${probe}`]);
     const expected = {
-      resources: ['billing', 'connections', 'estimate', 'export', 'projects', 'receipts', 'telemetry'],
+      resources: ['auditPacks', 'billing', 'connections', 'disclosure', 'estimate', 'export', 'projects', 'receipts', 'telemetry'],
       baseUrl: 'http://127.0.0.1:1', version: JSON.parse(readFileSync(path.join(SDK, 'package.json'), 'utf8')).version,
       upgradeUrl: 'u', isApiError: true, verify: ['the receipt file has no payload object'],
     };
@@ -60,7 +60,7 @@ describe('the built carbonplan-ai package', () => {
     expect(JSON.parse(esm.stdout)).toMatchObject(expected);
   });
 
-  it('type-checks from a CommonJS and an ES module consumer, with the contracts\' types', async () => {
+  it('type-checks from a CommonJS and an ES module consumer, with the contracts\' types, and the READMEs\' examples', async () => {
     const consumer = `
       import { CarbonPlan, PlanRequiredError, verifyReceipt, type Connection, type EstimateParams } from 'carbonplan-ai';
       const cp = new CarbonPlan({ apiKey: 'cp_test_x' });
@@ -79,9 +79,15 @@ describe('the built carbonplan-ai package', () => {
       }`;
     writeFileSync(path.join(project, 'consumer.mts'), consumer);
     writeFileSync(path.join(project, 'consumer.cts'), consumer);
+    // The READMEs' examples compile against the package too.
+    const examples = [path.join(SDK, 'README.md'), path.join(ROOT, 'README.md')]
+      .flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]))
+      .filter((code) => code.includes("from 'carbonplan-ai'"));
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    examples.forEach((code, i) => writeFileSync(path.join(project, `readme-${i}.mts`), `${code}\nexport {};\n`));
     writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'ES2022', strict: true, noEmit: true, types: ['node'], skipLibCheck: false },
-      files: ['consumer.mts', 'consumer.cts'],
+      files: ['consumer.mts', 'consumer.cts', ...examples.map((_code, i) => `readme-${i}.mts`)],
     }));
     const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
     const result = await node([tsc, '-p', 'tsconfig.json']).catch((err: { stdout: string }) => ({ stdout: err.stdout, failed: true }));

@@ -1,4 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -7,6 +10,8 @@ import {
   AuthenticationError, CarbonPlan, ConflictError, NotFoundError, PermissionError, PlanRequiredError, RateLimitError, ServiceUnavailableError,
   ValidationError, verifyReceipt,
 } from '../../../sdk/typescript/src';
+import { AuditPackRepository } from '../../../src/services/audit-packs/audit-pack.repository';
+import { auditPackKey, createAuditPackStorage } from '../../../src/services/audit-packs/audit-pack-storage';
 import type { IssuedReceipt } from '../../../src/services/receipts/receipt-issuer';
 import { startStripeFake, type StripeFake } from '../../fakes/stripe.fake';
 import { startTestApi, type TestApi } from '../../helpers/api';
@@ -30,6 +35,7 @@ let server: Server;
 let baseUrl: string;
 let cp: CarbonPlan;
 let issued: IssuedReceipt[];
+let orgId: string;
 
 const listen = async (app: TestApi['app']) => {
   const s = app.listen(0, '127.0.0.1');
@@ -52,14 +58,25 @@ const textOf = async (chunks: AsyncIterable<Buffer>) => { let text = ''; for awa
 beforeAll(async () => {
   fakes = await startProviderFakes({ extraKeys: { openai: [SECOND_OPENAI_KEY] } });
   stripe = await startStripeFake();
-  stack = await startReceiptApi(keys, 'sdk', { ...fakes.env, ...stripe.env(), RATE_LIMIT_API_PER_MINUTE: '100000', RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' });
+  stack = await startReceiptApi(keys, 'sdk', {
+    ...fakes.env, ...stripe.env(), RATE_LIMIT_API_PER_MINUTE: '100000', RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
+    AUDIT_PACK_STORAGE: 'local', AUDIT_PACK_LOCAL_DIR: mkdtempSync(path.join(os.tmpdir(), 'sdk-packs-')),
+  });
   ({ server, url: baseUrl } = await listen(stack.api.app));
   const tenant = await stack.org('SDK org', 'pro');
+  orgId = tenant.orgId;
   issued = [];
   for (const month of ['2026-01', '2026-02', '2026-03']) issued.push(await stack.issue(tenant, month));
   cp = new CarbonPlan({ apiKey: await apiKeyFor(stack.api, tenant.clerkOrgId), baseUrl, initialRetryDelay: 10 });
 }, 120_000);
-afterAll(async () => { await close(server); await stack?.close(); await fakes?.close(); await stripe?.close(); });
+/** Closes everything even when one close fails (startTestApi's close throws on contract violations), then fails. */
+async function closeAll(...steps: Array<() => Promise<unknown> | undefined>): Promise<void> {
+  const results = await Promise.allSettled(steps.map(async (step) => step()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+afterAll(() => closeAll(() => close(server).then(() => stack?.close()), () => fakes?.close(), () => stripe?.close()));
 
 describe('projects', () => {
   it('creates, pages through, reads, updates and deletes projects', async () => {
@@ -160,9 +177,12 @@ describe('telemetry and export', () => {
 });
 
 describe('estimate and billing', () => {
-  it('estimates a request and raises ValidationError with the field for a bad one', async () => {
+  it('estimates a request, with a key and publicly, and raises ValidationError with the field for a bad one', async () => {
     const estimate = await cp.estimate.create({ model: 'gpt-4o', inputTokens: 1200, outputTokens: 300 });
     expect(estimate).toMatchObject({ model: 'gpt-4o', energyWh: { central: expect.stringMatching(/^\d/) } });
+    const anonymous = new CarbonPlan({ baseUrl, apiKey: '' });
+    expect(await anonymous.estimate.createPublic({ model: 'gpt-4o', inputTokens: 1200, outputTokens: 300 })).toEqual(estimate);
+    expect(await errorOf(anonymous.estimate.create({ model: 'gpt-4o', inputTokens: 1, outputTokens: 1 }))).toBeInstanceOf(AuthenticationError);
     const error = await errorOf(cp.estimate.create({ model: 'gpt-4o', inputTokens: -1, outputTokens: 300 }));
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', field: 'body.inputTokens' });
@@ -206,6 +226,54 @@ describe('receipts', () => {
   });
 });
 
+describe('audit packs and disclosure', () => {
+  /** A pack version as the builder leaves it: its object in the configured storage and its row. */
+  async function storePack(month: string, version: number): Promise<{ id: string; bytes: Buffer }> {
+    const { config, dataSource } = stack.api.deps;
+    const bytes = randomBytes(3000);
+    const objectKey = auditPackKey(orgId, month, version);
+    await createAuditPackStorage(config.auditPacks, config.aws).upload(objectKey, Readable.from([bytes]));
+    const record = await new AuditPackRepository(dataSource).insert({
+      orgId, month, version, objectKey, manifestSha256: createHash('sha256').update(bytes).digest('hex'), bytes: String(bytes.length),
+      inputsSha256: randomBytes(32).toString('hex'), events: 1, receipts: 1, factorVersions: ['1.0'], keyId: randomBytes(32).toString('base64url'),
+    });
+    return { id: record.id, bytes };
+  }
+
+  it('pages through the packs, filters a month, downloads a zip byte for byte and requests a build', async () => {
+    await storePack('2026-01', 1);
+    const latest = await storePack('2026-01', 2);
+    await storePack('2026-02', 1);
+    const all = await cp.auditPacks.list({ limit: 2 }).toArray();
+    expect(all.map((p) => `${p.month} v${p.version}`)).toEqual(['2026-02 v1', '2026-01 v2', '2026-01 v1']);
+    expect((await cp.auditPacks.list({ month: '2026-01' })).data).toHaveLength(2);
+
+    const zip = await cp.auditPacks.download(latest.id);
+    expect(zip.filename).toBe('carbonplan-audit-pack-2026-01-v2.zip');
+    const chunks: Buffer[] = [];
+    for await (const chunk of zip) chunks.push(chunk);
+    expect(Buffer.compare(Buffer.concat(chunks), latest.bytes)).toBe(0);
+    expect(await errorOf(cp.auditPacks.download(randomUUID()))).toBeInstanceOf(NotFoundError);
+
+    const requested = await cp.auditPacks.create({ month: '2026-03' });
+    expect(requested).toMatchObject({ month: '2026-03', status: 'building', workflowId: expect.stringContaining('2026-03') });
+    const future = await errorOf(cp.auditPacks.create({ month: '2999-01' }));
+    expect(future).toMatchObject({ status: 400, field: 'body.month' });
+  });
+
+  it('reads the disclosure of a year and of a range of months, as JSON and as CSV', async () => {
+    const year = await cp.disclosure.get({ year: '2026' });
+    expect(year).toMatchObject({ period: { kind: 'year' } });
+    const range = await cp.disclosure.get({ from: '2026-01', to: '2026-03' });
+    expect('months' in range && range.months.map((m) => m.month)).toEqual(['2026-01', '2026-02', '2026-03']);
+    const csv = await textOf(await cp.disclosure.csv({ from: '2026-01', to: '2026-03' }));
+    expect(csv.split('\n').length).toBeGreaterThan(3);
+    const both = await errorOf(cp.disclosure.get({ year: '2026', from: '2026-01', to: '2026-02' }));
+    expect(both).toBeInstanceOf(ValidationError);
+    expect(both).toMatchObject({ field: 'query.year' });
+  });
+});
+
 describe('typed errors from real answers', () => {
   it('AuthenticationError for a wrong key', async () => {
     const error = await errorOf(new CarbonPlan({ apiKey: `cp_live_${'A'.repeat(43)}`, baseUrl }).projects.list());
@@ -241,7 +309,7 @@ describe('against the real per-organization limit and a server without billing',
     ({ server: limitedServer, url: limitedUrl } = await listen(limited.app));
     clerkOrgId = `org_sdk_limit_${Date.now()}`;
   });
-  afterAll(async () => { await close(limitedServer); await limited?.close(); });
+  afterAll(() => closeAll(() => close(limitedServer).then(() => limited?.close())));
 
   it('raises ServiceUnavailableError for BILLING_NOT_CONFIGURED without retrying it, then RateLimitError with Retry-After', async () => {
     const client = new CarbonPlan({ apiKey: await apiKeyFor(limited, clerkOrgId), baseUrl: limitedUrl, initialRetryDelay: 10 }); // request 1 of 3

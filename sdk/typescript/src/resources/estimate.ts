@@ -8,4 +8,9 @@ export class Estimate extends Resource {
   create(body: EstimateParams, options?: RequestOptions): Promise<EstimateResponse> {
     return this.http.json({ method: 'POST', path: '/api/v1/estimate', body, options }, EstimateResponse);
   }
+
+  /** The same estimate without an account (POST /public/estimate, limited per IP): needs no API key. */
+  createPublic(body: EstimateParams, options?: RequestOptions): Promise<EstimateResponse> {
+    return this.http.json({ method: 'POST', path: '/public/estimate', body, options }, EstimateResponse);
+  }
 }
