@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -32,6 +32,11 @@ export function mcpBin(): string {
   buildSync({ entryPoints: [path.join(ROOT, 'mcp/src/bin.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', outfile, logLevel: 'error' });
   bundled = outfile;
   return outfile;
+}
+/** Deletes the bundle (afterAll of the files that spawn the server). */
+export function removeMcpBin(): void {
+  if (bundled) rmSync(path.dirname(bundled), { recursive: true, force: true });
+  bundled = undefined;
 }
 /** What the child gets besides the variables under test: PATH, and where the bundle's packages are. */
 const baseEnv = () => ({ PATH: process.env.PATH ?? '', NODE_PATH: path.join(ROOT, 'node_modules') });

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
-import { connectStdio, EXPECTED_ANNOTATIONS, READ_TOOLS, runBin, startLimitedApi, startMcpStack, textOf, type McpStack } from './mcp-stack';
+import { connectStdio, EXPECTED_ANNOTATIONS, READ_TOOLS, removeMcpBin, runBin, startLimitedApi, startMcpStack, textOf, type McpStack } from './mcp-stack';
 
 /** The server in its own process over real stdio, started as `npx carbonplan-mcp` starts it, against the real API. */
 let stack: McpStack;
@@ -8,7 +8,7 @@ const open: Array<() => Promise<void>> = [];
 
 beforeAll(async () => { [stack, limited] = await Promise.all([startMcpStack(), startLimitedApi(2)]); }, 120_000);
 afterEach(async () => { await Promise.all(open.splice(0).map((close) => close())); });
-afterAll(async () => { await Promise.all([stack?.close(), limited?.close()]); });
+afterAll(async () => { removeMcpBin(); await Promise.all([stack?.close(), limited?.close()]); });
 
 async function start(env: Record<string, string>, args: string[] = []) {
   const connection = await connectStdio(env, args);

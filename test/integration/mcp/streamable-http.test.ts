@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
-import { EXPECTED_ANNOTATIONS, READ_TOOLS, startHttpBin, startLimitedApi, startMcpStack, textOf, type McpStack } from './mcp-stack';
+import { EXPECTED_ANNOTATIONS, READ_TOOLS, removeMcpBin, startHttpBin, startLimitedApi, startMcpStack, textOf, type McpStack } from './mcp-stack';
 
 /** `carbonplan-mcp --http PORT` in its own process, over real Streamable HTTP, against the real API. */
 let stack: McpStack;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   server = await startHttpBin({ CARBONPLAN_API_KEY: stack.apiKey, CARBONPLAN_BASE_URL: stack.baseUrl });
 }, 120_000);
 afterEach(async () => { await Promise.all(open.splice(0).map((close) => close())); });
-afterAll(async () => { await server?.stop(); await Promise.all([stack?.close(), limited?.close()]); });
+afterAll(async () => { await server?.stop(); removeMcpBin(); await Promise.all([stack?.close(), limited?.close()]); });
 
 async function connect(url: string, era: 'legacy' | 'modern' = 'legacy') {
   // The default client speaks the 2025 protocol, as desktop clients do today; 'auto' negotiates 2026-07-28.
