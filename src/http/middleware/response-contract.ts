@@ -55,29 +55,47 @@ function schemaProblem(schema: z.ZodType, text: string): string | undefined {
   return `${issue.path.join('.') || '(root)'}: ${issue.message}`;
 }
 
-function errorProblem(type: string, text: string, expectation: Expectation | undefined): string | undefined {
+/** `text` is undefined for a streamed answer, whose body this check does not see: only its status and type count. */
+function errorProblem(type: string, text: string | undefined, expectation: Expectation | undefined): string | undefined {
   // The verify route answers browsers with a page, its 404 included.
   if (type === 'text/html' && expectation?.content.has('text/html')) return undefined;
   if (!isJsonType(type)) return `an error answered as ${type || 'no content type'}, not the one JSON error body`;
+  if (text === undefined) return undefined;
   const parsed = parseJson(text);
   if (!parsed || typeof parsed.value !== 'object' || parsed.value === null || Object.keys(parsed.value).length !== 1) return 'an error not in the one error body';
   const problem = schemaProblem(ErrorBody, text);
   return problem && `error body ${problem}`;
 }
 
-function successProblem(status: number, type: string, text: string, expectation: Expectation): string | undefined {
+function successProblem(status: number, type: string, text: string | undefined, expectation: Expectation): string | undefined {
   if (status !== expectation.status) return `status ${status}, the contract says ${expectation.status}`;
-  if (status === 204) return text.length === 0 ? undefined : 'a 204 with a body';
+  if (status === 204) return text ? 'a 204 with a body' : undefined;
   if (!expectation.content.has(type)) return `content type ${type || '(none)'} is not one the contract names (${[...expectation.content.keys()].join(', ') || 'none'})`;
   const schema = expectation.content.get(type);
-  return schema && isJsonType(type) ? schemaProblem(schema, text) : undefined;
+  return schema && text !== undefined && isJsonType(type) ? schemaProblem(schema, text) : undefined;
+}
+
+/** Why this answer breaks the contract of the route it matched (or of the app, when none matched), or undefined. */
+function problemOf(status: number, type: string, text: string | undefined, routePath: string | undefined, expectation: Expectation | undefined): string | undefined {
+  // Not the API: a matched route outside the contract (the docs, the dashboard's pages), or an HTML answer no
+  // route matched (the dashboard's sign-in and error pages; the API's own unmatched answers are JSON).
+  if (routePath ? !expectation : type === 'text/html') return undefined;
+  if (expectation?.others.has(status)) {
+    const schema = expectation.others.get(status);
+    return schema && text !== undefined ? schemaProblem(schema, text) : undefined;
+  }
+  if (status >= 400) {
+    if (expectation && !expectation.errors.has(status) && !ALWAYS_POSSIBLE.has(status)) return `status ${status} is not documented for this route`;
+    return errorProblem(type, text, expectation);
+  }
+  return expectation ? successProblem(status, type, text, expectation) : undefined;
 }
 
 /**
  * For tests (createApp's `onContractViolation`): every answer sent through `res.send` (JSON, errors, idempotent
  * replays, text) is checked against the matched route's contract: the documented status, content type and body
  * schema, and the one error body for errors. A violation is reported and the answer replaced by a 500 naming it,
- * so the test that caused it fails where it happened. Streamed bodies (export, PDF) do not pass through `send`.
+ * so the test that caused it fails where it happened. Streamed answers are checked by status and content type.
  */
 export function checkResponseContracts(routes: RouteSpec[], onViolation: (violation: ContractViolation) => void): RequestHandler {
   const expectations = new Map<string, Expectation>();
@@ -89,39 +107,45 @@ export function checkResponseContracts(routes: RouteSpec[], onViolation: (violat
 
   return (req: Request, res: Response, next: NextFunction) => {
     const send = res.send.bind(res);
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
     let isChecked = false;
+    const check = (text: string | undefined) => {
+      const routePath = (req.route as { path?: string } | undefined)?.path;
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      const expectation = routePath ? expectations.get(`${method} ${routePath}`) : undefined;
+      const status = res.statusCode;
+      const problem = problemOf(status, mediaType(res.getHeader('content-type')), text, routePath, expectation);
+      if (!problem) return undefined;
+      const violation = { method: req.method, path: routePath ?? req.path, status, problem, body: (text ?? '(streamed)').slice(0, 500) };
+      onViolation(violation);
+      req.log?.error({ violation }, 'response contract violated');
+      return violation;
+    };
+
     res.send = ((body?: unknown) => {
       // Objects go through res.json, which calls res.send again with the serialized text: check that.
       if (isChecked || (body !== undefined && body !== null && typeof body !== 'string' && !Buffer.isBuffer(body))) return send(body);
       isChecked = true;
-      const text = body == null ? '' : Buffer.isBuffer(body) ? body.toString('utf8') : body;
-      const status = res.statusCode;
-      const type = mediaType(res.getHeader('content-type'));
-      const routePath = (req.route as { path?: string } | undefined)?.path;
-      const method = req.method === 'HEAD' ? 'GET' : req.method;
-      const expectation = routePath ? expectations.get(`${method} ${routePath}`) : undefined;
-      let problem: string | undefined;
-      // Not the API: a matched route outside the contract (the docs, the dashboard's pages), or an HTML answer no
-      // route matched (the dashboard's sign-in and error pages; the API's own unmatched answers are JSON).
-      const isOutsideApi = routePath ? !expectation : type === 'text/html';
-      if (isOutsideApi) {
-        problem = undefined;
-      } else if (expectation?.others.has(status)) {
-        const schema = expectation.others.get(status);
-        problem = schema ? schemaProblem(schema, text) : undefined;
-      } else if (status >= 400) {
-        problem = expectation && !expectation.errors.has(status) && !ALWAYS_POSSIBLE.has(status) ? `status ${status} is not documented for this route` : errorProblem(type, text, expectation);
-      } else if (expectation) {
-        problem = successProblem(status, type, text, expectation);
-      }
-      if (!problem) return send(body);
-      const violation = { method: req.method, path: routePath ?? req.path, status, problem, body: text.slice(0, 500) };
-      onViolation(violation);
-      req.log?.error({ violation }, 'response contract violated');
+      const violation = check(body == null ? '' : Buffer.isBuffer(body) ? body.toString('utf8') : body);
+      if (!violation) return send(body);
       res.status(500).type('application/json');
       const requestId = String(req.id ?? res.getHeader('x-request-id') ?? '');
-      return send(JSON.stringify({ error: { code: 'INTERNAL', message: `response contract violated by ${violation.method} ${violation.path} (${status}): ${problem}`, requestId } }));
+      return send(JSON.stringify({ error: { code: 'INTERNAL', message: `response contract violated by ${violation.method} ${violation.path} (${violation.status}): ${violation.problem}`, requestId } }));
     }) as Response['send'];
+
+    // Streamed answers (export, PDF, zip, redirects) never call send: their status and content type are checked
+    // when the head goes out. Too late to replace the answer; the violation is still reported.
+    res.writeHead = ((...args: unknown[]) => {
+      if (!isChecked) {
+        isChecked = true;
+        if (typeof args[0] === 'number') res.statusCode = args[0];
+        const headers = args.find((a, i) => i > 0 && typeof a === 'object' && a !== null && !Array.isArray(a)) as Record<string, unknown> | undefined;
+        const contentType = headers && Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+        if (contentType !== undefined && !res.headersSent) res.setHeader('content-type', String(contentType));
+        check(undefined);
+      }
+      return writeHead(...args);
+    }) as Response['writeHead'];
     next();
   };
 }

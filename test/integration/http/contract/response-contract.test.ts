@@ -17,6 +17,7 @@ let token: string;
 
 const Thing = z.object({ id: z.string(), size: z.number().int() });
 let answer: unknown;
+let streamType = 'text/csv; charset=utf-8';
 const routes: RouteSpec[] = [
   defineRoute({ method: 'get', path: '/public/test-thing', summary: 't', tag: 't', auth: 'public', response: { status: 200, schema: Thing }, handler: async () => answer }),
   defineRoute({ method: 'get', path: '/public/test-status', summary: 't', tag: 't', auth: 'public', response: { status: 200, schema: Thing },
@@ -27,6 +28,8 @@ const routes: RouteSpec[] = [
     handler: async ({ res }) => { res.status(409).json({ error: { code: 'CONFLICT', message: 'x', requestId: 'r' } }); return undefined; } }),
   defineRoute({ method: 'get', path: '/public/test-text', summary: 't', tag: 't', auth: 'public', response: { status: 200, schema: z.string(), contentType: 'text/plain' },
     handler: async ({ res }) => { res.type('text/html').send('<p>not text</p>'); return undefined; } }),
+  defineRoute({ method: 'get', path: '/public/test-stream', summary: 't', tag: 't', auth: 'public', response: { status: 200, schema: z.string(), contentType: 'text/csv' },
+    handler: async ({ res }) => { res.status(200).setHeader('Content-Type', streamType); res.write('a,b\n'); res.end('1,2\n'); return undefined; } }),
   defineRoute({ method: 'post', path: '/api/v1/test-things', summary: 't', tag: 't', auth: 'organization', access: 'member', body: z.object({ size: z.number() }),
     response: { status: 201, schema: Thing }, handler: async ({ body }) => ({ id: 'new', size: body.size }) }),
 ];
@@ -71,6 +74,16 @@ describe('response contract check', () => {
   it('reports a content type the contract does not name', async () => {
     await http.get('/public/test-text');
     expect(violations.map((v) => v.problem)).toEqual([expect.stringContaining('content type text/html')]);
+  });
+
+  it('checks a streamed answer by its status and content type (its body goes out as it was)', async () => {
+    expect((await http.get('/public/test-stream')).text).toBe('a,b\n1,2\n');
+    expect(violations).toEqual([]);
+    streamType = 'application/octet-stream';
+    const res = await http.get('/public/test-stream');
+    expect({ status: res.status, text: res.body.toString() }).toEqual({ status: 200, text: 'a,b\n1,2\n' });
+    expect(violations.map((v) => v.problem)).toEqual([expect.stringContaining('content type application/octet-stream')]);
+    streamType = 'text/csv; charset=utf-8';
   });
 
   it('accepts the documented errors of the app in front of the routes and checks idempotent replays', async () => {
