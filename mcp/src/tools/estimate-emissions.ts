@@ -27,5 +27,5 @@ export const estimateEmissions = ({ api }: ToolDeps) => defineTool({
   annotations: READ_ONLY,
   isAuthenticated: false,
   // The public twin of POST /api/v1/estimate (same contract and figures), so the tool works without a key.
-  handler: (body, { signal }) => api.http.json({ method: 'POST', path: '/public/estimate', body, options: { signal } }, EstimateResponse),
+  handler: (body, { signal }) => api.estimate.createPublic(body, { signal }),
 });

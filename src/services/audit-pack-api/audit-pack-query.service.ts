@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import type { AuditPack, AuditPackList, ListAuditPacksQuery } from '../../../contracts/audit-packs';
 import { AppError } from '../../errors';
-import type { AuditPackStorage } from '../audit-packs/audit-pack-storage';
+import { zipFileName, type AuditPackStorage } from '../audit-packs/audit-pack-storage';
 
 interface Row { id: string; month: string; version: number; object_key: string; manifest_sha256: string; bytes: string; events: string; receipts: number; created_at: Date }
 
@@ -23,9 +23,6 @@ function decodeCursor(cursor: string): { month: string; version: number } {
   if (!m) throw new AppError('VALIDATION_FAILED', 'query.cursor: not a cursor returned by this endpoint', { field: 'query.cursor' });
   return { month: m[1], version: Number(m[2]) };
 }
-
-/** The file name a download is saved under. */
-export const auditPackFileName = (pack: { month: string; version: number }) => `carbonplan-audit-pack-${pack.month}-v${pack.version}.zip`;
 
 /** The organization's audit packs: every version listed, each zip streamed (local) or handed out as a short-lived link (S3). */
 export class AuditPackQueryService {
@@ -51,6 +48,6 @@ export class AuditPackQueryService {
     if (!row) throw new AppError('NOT_FOUND', 'audit pack not found');
     const { storage } = this.deps;
     if (storage.presignedUrl) return { url: await storage.presignedUrl(row.object_key, PRESIGN_SECONDS) };
-    return { stream: await storage.read(row.object_key), filename: auditPackFileName(row) };
+    return { stream: await storage.read(row.object_key), filename: zipFileName(row.object_key) };
   }
 }

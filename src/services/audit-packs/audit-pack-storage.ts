@@ -26,10 +26,10 @@ export function auditPackKey(orgId: string, month: string, version: number): str
 
 const ZIP = (key: string) => ({ contentType: 'application/zip', contentDisposition: `attachment; filename="${zipFileName(key)}"` });
 
-/** The download's file name: `audit-pack-{YYYY-MM}-v{N}.zip`. */
+/** The download's file name, the same from S3 as from the API's stream: `carbonplan-audit-pack-{YYYY-MM}-v{N}.zip`. */
 export function zipFileName(key: string): string {
   const [, , month, file] = key.split('/');
-  return `audit-pack-${month}-${file}`;
+  return `carbonplan-audit-pack-${month}-${file}`;
 }
 
 export class LocalAuditPackStorage implements AuditPackStorage {
