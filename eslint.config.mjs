@@ -41,4 +41,9 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' } },
   },
+  {
+    // The dashboard's own scripts run in the browser, not in Node.
+    files: ['templates/pages/assets/**/*.js'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly', fetch: 'readonly', URL: 'readonly', console: 'readonly' } },
+  },
 );
