@@ -1,7 +1,7 @@
-import { pipeline } from 'node:stream/promises';
 import { AuditPackZip } from '../../../../contracts/audit-packs';
 import { IdParams } from '../../../../contracts/common';
 import { defineRoute } from '../../route';
+import { sendStoredFile } from '../../send-stored-file';
 
 export default defineRoute({
   method: 'get',
@@ -17,17 +17,6 @@ export default defineRoute({
     others: { 302: { description: 'Found: the zip at a presigned link valid for five minutes (S3 storage)' } },
   },
   errors: [404],
-  handler: async ({ auth, params, deps, res }) => {
-    const pack = await deps.services.auditPacks.open(auth.orgId, params.id);
-    res.setHeader('Cache-Control', 'private, no-store');
-    if ('url' in pack) {
-      res.redirect(302, pack.url);
-      return undefined;
-    }
-    res.status(200);
-    res.setHeader('Content-Type', 'application/zip');
-    res.setHeader('Content-Disposition', `attachment; filename="${pack.filename}"`);
-    await pipeline(pack.stream, res);
-    return undefined;
-  },
+  handler: async ({ auth, params, deps, res }) =>
+    sendStoredFile(res, await deps.services.auditPacks.open(auth.orgId, params.id), { contentType: 'application/zip', disposition: 'attachment' }),
 });

@@ -1,7 +1,7 @@
-import { pipeline } from 'node:stream/promises';
 import { IdParams } from '../../../../contracts/common';
 import { ReceiptPdf } from '../../../../contracts/receipt-api';
 import { defineRoute } from '../../route';
+import { sendStoredFile } from '../../send-stored-file';
 
 export default defineRoute({
   method: 'get',
@@ -17,17 +17,6 @@ export default defineRoute({
     others: { 302: { description: 'Found: the PDF at a presigned link valid for five minutes (S3 storage)' } },
   },
   errors: [404, 409, 503],
-  handler: async ({ auth, params, deps, res }) => {
-    const pdf = await deps.services.receiptPdfs.open(auth.orgId, params.id);
-    res.setHeader('Cache-Control', 'private, no-store');
-    if ('url' in pdf) {
-      res.redirect(302, pdf.url);
-      return undefined;
-    }
-    res.status(200);
-    res.setHeader('Content-Type', 'application/pdf');
-    res.setHeader('Content-Disposition', `inline; filename="${pdf.filename}"`);
-    await pipeline(pdf.stream, res);
-    return undefined;
-  },
+  handler: async ({ auth, params, deps, res }) =>
+    sendStoredFile(res, await deps.services.receiptPdfs.open(auth.orgId, params.id), { contentType: 'application/pdf', disposition: 'inline' }),
 });
