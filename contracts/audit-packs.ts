@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDateTime, PageQuery, Uuid, page } from './common';
+import { monthOf } from './months';
 
 /** A calendar month, `YYYY-MM` (UTC). */
 export const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM');
@@ -8,11 +9,7 @@ export type Month = z.infer<typeof Month>;
 /** The earliest month a pack may cover: nothing this product counts happened before it. */
 export const EARLIEST_PACK_MONTH = '2000-01';
 
-/** The UTC month `at` falls in, as YYYY-MM. */
-export const monthOf = (at: Date): string => at.toISOString().slice(0, 7);
-
-/** The calendar month before the one `at` falls in (UTC), as YYYY-MM: 2031-03-03T04:00Z → 2031-02. */
-export const previousMonth = (at: Date): string => monthOf(new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() - 1, 1)));
+export { monthOf, previousMonth } from './months';
 
 /**
  * A month whose usage can no longer grow by the calendar: strictly before the current UTC month (late usage

@@ -47,23 +47,7 @@ export type SyncNowSignal = z.infer<typeof SyncNowSignal>;
 export const PollResult = z.object({ cursor: z.string(), buckets: z.number().int(), changed: z.number().int(), at: z.string() });
 export type PollResult = z.infer<typeof PollResult>;
 
-/** Failure types the poll activity throws as ApplicationFailure `type`; the workflow decides strikes from them. */
-export const PollFailureType = {
-  /** 401/403/wrong key type: the key will never work; all five strikes at once. */
-  credentialRejected: 'CredentialRejected',
-  /** Quota or billing: a person must act; the connection fails at once too. */
-  needsUserAction: 'NeedsUserAction',
-  /** Our request or parser is wrong (400/404/schema): not retried, one strike. */
-  providerPermanent: 'ProviderPermanent',
-  /** Network, timeout, 408/409/429/5xx: retried by the activity retry policy. */
-  providerTransient: 'ProviderTransient',
-  /** The connection row or its secret is gone. */
-  connectionGone: 'ConnectionGone',
-  /** Our side failed (database, secret store, a bug): retried with backoff, never a strike, never shown to customers. */
-  internal: 'InternalFailure',
-} as const;
-
-export const MAX_STRIKES = 5;
+export { MAX_STRIKES, PollFailureType } from './poll-failure-types';
 
 /** Running totals of a reconciliation pass, carried across continue-as-new. */
 export const ReconciliationTotals = z.object({ connections: z.number().int(), failed: z.number().int(), changed: z.number().int() });

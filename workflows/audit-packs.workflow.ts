@@ -2,7 +2,7 @@ import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlready
 import {
   continueAsNew, isCancellation, log, ParentClosePolicy, proxyActivities, startChild, workflowInfo,
 } from '@temporalio/workflow';
-import { previousMonth } from '../contracts/audit-packs';
+import { previousMonth } from '../contracts/months';
 import type { AuditPackInput, AuditPackResult, AuditPacksMonthlyInput, AuditPacksMonthlyResult, AuditPacksTotals } from '../contracts/workflows';
 import type { AuditPackActivities } from '../activities/audit-pack.activities';
 import { OrgIdKey } from './search-attributes';

@@ -2,10 +2,8 @@ import {
   ActivityFailure, ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation,
   log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import {
-  MAX_STRIKES, PollFailureType, type ConnectionRunStatus, type ConnectionWorkflowInput, type ConnectionWorkflowState,
-  type LastError, type SyncNowSignal,
-} from '../contracts/workflows';
+import type { ConnectionRunStatus, ConnectionWorkflowInput, ConnectionWorkflowState, LastError, SyncNowSignal } from '../contracts/workflows';
+import { MAX_STRIKES, PollFailureType } from '../contracts/poll-failure-types';
 import type { PollingActivities } from '../activities/polling.activities';
 import { ConnectionStatusKey, StrikesKey } from './search-attributes';
 
