@@ -95,7 +95,8 @@ async function loadMonth(ds: DataSource): Promise<{ orgId: string; total: number
   }
   process.stdout.write('\nrebuilding indexes and rollups… ');
   await ds.query(`ALTER TABLE usage_events ADD CONSTRAINT usage_events_idempotency_key_key UNIQUE (idempotency_key, bucket_start)`);
-  for (const index of secondary) await ds.query(index.definition);
+  // pg_get_indexdef names a partitioned table's index ON ONLY the parent, which would leave the partitions without one.
+  for (const index of secondary) await ds.query(index.definition.replace(' ON ONLY ', ' ON '));
   const runner = ds.createQueryRunner();
   try { await rebuildRollups(runner); } finally { await runner.release(); }
   await ds.query(`VACUUM ANALYZE usage_events`);

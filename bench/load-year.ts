@@ -63,7 +63,8 @@ export async function loadYearOfEvents(ds: DataSource, shape: { connections: num
   }
   process.stdout.write('\nrebuilding indexes and rollups… ');
   await ds.query(`ALTER TABLE usage_events ADD CONSTRAINT usage_events_idempotency_key_key UNIQUE (idempotency_key, bucket_start)`);
-  for (const index of secondary) await ds.query(index.definition);
+  // pg_get_indexdef names a partitioned table's index ON ONLY the parent, which would leave the partitions without one.
+  for (const index of secondary) await ds.query(index.definition.replace(' ON ONLY ', ' ON '));
   await ds.query(
     `INSERT INTO usage_rollups (org_id, project_id, connection_id, provider, model, day, factor_version, requests, input_uncached, input_cache_write,
        input_cache_read, output_tokens, reasoning_tokens, event_count, energy_wh_central, energy_wh_low, energy_wh_high, co2e_g_central, co2e_g_low, co2e_g_high)

@@ -28,11 +28,13 @@ interface Row {
 /** The primary key of a usage event (usage_events is partitioned by month of bucket_start). */
 export interface EventKey { id: string; bucketStart: string }
 /**
- * Events by primary key, parameters $n (ids) and $n+1 (bucket starts). Both lists as ANY rather than pairs: each id
- * has one bucket start, so this matches exactly the listed events, and the bucket starts prune the partitions.
+ * Events by id ($n) within the span of their bucket starts ($n+1, $n+2): an id names one event, so this matches
+ * exactly the listed events, and the span prunes the monthly partitions. A span, not `bucket_start = ANY(...)`:
+ * two ANY lists on one index are probed as their cross product (ids × distinct starts).
  */
-const BY_KEY = (n: number) => `id = ANY($${n}::bigint[]) AND bucket_start = ANY($${n + 1}::timestamptz[])`;
-const keyParams = (events: EventKey[]) => [events.map((e) => e.id), [...new Set(events.map((e) => e.bucketStart))]];
+const BY_KEY = (n: number) => `id = ANY($${n}::bigint[]) AND bucket_start BETWEEN $${n + 1}::timestamptz AND $${n + 2}::timestamptz`;
+const spanOf = (starts: string[]) => { const sorted = [...starts].sort(); return [sorted[0], sorted[sorted.length - 1]]; };
+const keyParams = (events: EventKey[]) => [events.map((e) => e.id), ...spanOf(events.map((e) => e.bucketStart))];
 
 const tokensOf = (b: UsageBucket) => [b.inputUncached, b.inputCacheWrite, b.inputCacheRead, b.outputTokens, b.reasoningTokens];
 const extrasOf = (b: UsageBucket) => [b.requests ?? null, b.webSearchRequests ?? null, b.inputAudioTokens ?? null, b.outputAudioTokens ?? null];
@@ -132,8 +134,8 @@ export class IngestService {
 
   private async attachExisting(tx: EntityManager, rows: Row[]): Promise<void> {
     const found: Array<Record<string, string | Date | null>> = await tx.query(
-      `SELECT ${STORED_EVENT_COLUMNS} FROM usage_events WHERE idempotency_key = ANY($1::bytea[]) AND bucket_start = ANY($2::timestamptz[])`,
-      [rows.map((r) => r.key), [...new Set(rows.map((r) => r.bucket.bucketStart.toISOString()))]]);
+      `SELECT ${STORED_EVENT_COLUMNS} FROM usage_events WHERE idempotency_key = ANY($1::bytea[]) AND bucket_start BETWEEN $2 AND $3`,
+      [rows.map((r) => r.key), ...spanOf(rows.map((r) => r.bucket.bucketStart.toISOString()))]);
     const byHex = new Map(rows.map((r) => [r.hex, r]));
     for (const f of found) byHex.get(f.key as string)!.existing = toStoredEvent(f);
   }
@@ -167,11 +169,11 @@ export class IngestService {
        FROM unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[],
          $12::bigint[], $13::timestamptz[], $14::text[], $15::text[], $16::numeric[], $17::numeric[], $18::numeric[], $19::numeric[], $20::numeric[], $21::numeric[])
          AS u(id, ${setColumns.join(', ')})
-       WHERE e.id = u.id AND e.bucket_start = ANY($22::timestamptz[])`,
+       WHERE e.id = u.id AND e.bucket_start BETWEEN $22::timestamptz AND $23::timestamptz`,
       [version, fetchedAt, events.map((e) => e.id), ...TOKEN_COLUMNS.map((_, i) => col((r) => r.tokens[i])), ...EXTRA_COLUMNS.map((_, i) => col((r) => r.extras[i])),
         col((r) => r.bucket.bucketEnd.toISOString()), col((r) => r.tier), col((r) => r.rule), ...EMISSION_COLUMNS.map((_, i) => col((r) => r.emissions![i])),
-        keyParams(events)[1]],
+        ...keyParams(events).slice(1)],
     );
-    await tx.query(`DELETE FROM event_emissions WHERE event_id = ANY($1::bigint[]) AND bucket_start = ANY($2::timestamptz[])`, keyParams(events));
+    await tx.query(`DELETE FROM event_emissions WHERE event_id = ANY($1::bigint[]) AND bucket_start BETWEEN $2 AND $3`, keyParams(events));
   }
 }
