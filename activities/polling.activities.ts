@@ -5,6 +5,7 @@ import type { Provider } from '../contracts/usage';
 import { PollFailureType, type ConnectionPageInput, type ConnectionRunStatus, type LastError, type PollResult } from '../contracts/workflows';
 import { ProviderError, type Connectors } from '../src/connectors';
 import { ProviderConnectionEntity } from '../src/db/entities';
+import { ensureUsagePartitions, usagePartitionWindow } from '../src/db/usage-partitions';
 import type { ProviderKeyStore } from '../src/integrations/secrets';
 import type { IngestService } from '../src/services/telemetry/ingest.service';
 import { pollWindow } from '../src/services/telemetry/poll-window';
@@ -137,8 +138,13 @@ export function createPollingActivities(deps: PollingDeps) {
       return rows.map((r) => r.id);
     },
 
-    /** Keyset page: active ids strictly after `after`, by id, so a pass never skips or repeats a row whatever changes. */
+    /**
+     * Keyset page: active ids strictly after `after`, by id, so a pass never skips or repeats a row whatever changes.
+     * The first page of the daily reconciliation also creates the coming months' usage_events partitions: a daily
+     * activity already, so no workflow changes; idempotent, and a no-op on most days.
+     */
     async listActiveConnectionsPage(input: ConnectionPageInput): Promise<string[]> {
+      if (input.after === null) await ensureUsagePartitions(deps.dataSource, usagePartitionWindow((deps.now ?? (() => new Date()))()));
       const rows: Array<{ id: string }> = await deps.dataSource.query(
         `SELECT id FROM provider_connections WHERE status = 'active' AND ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
         [input.after, input.limit],

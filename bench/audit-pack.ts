@@ -17,6 +17,7 @@ import yauzl from 'yauzl';
 import { FactorSetDocument, type FactorTriple } from '../contracts/emissions';
 import { rebuildRollups } from '../migrations/rebuild-rollups';
 import { createDataSource } from '../src/db/data-source';
+import { ensureUsagePartitions } from '../src/db/usage-partitions';
 import { createEmissionsEngine } from '../src/emissions/engine';
 import { LocalSecretStore } from '../src/integrations/secrets/local-secret-store';
 import { PdfRenderer } from '../src/receipts/pdf/pdf-renderer';
@@ -53,6 +54,7 @@ async function loadMonth(ds: DataSource): Promise<{ orgId: string; total: number
   const engine = createEmissionsEngine(doc);
   const pairs = CONNECTIONS.flatMap(([provider, models]) => models.map((model) => ({ provider, model })));
   const groups = Math.max(1, Math.round(EVENTS / (pairs.length * HOURS)));
+  await ensureUsagePartitions(ds, { from: new Date(`${MONTH}-01T00:00:00Z`), to: new Date(`${MONTH}-01T00:00:00Z`) });
   const secondary: Array<{ name: string; definition: string }> = await ds.query(
     `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i
      WHERE i.indrelid = 'usage_events'::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`);
@@ -92,8 +94,9 @@ async function loadMonth(ds: DataSource): Promise<{ orgId: string; total: number
     process.stdout.write(`\rloading events: ${fmt(done)} / ${fmt(pairs.length * HOURS * groups)}`);
   }
   process.stdout.write('\nrebuilding indexes and rollups… ');
-  await ds.query(`ALTER TABLE usage_events ADD CONSTRAINT usage_events_idempotency_key_key UNIQUE (idempotency_key)`);
-  for (const index of secondary) await ds.query(index.definition);
+  await ds.query(`ALTER TABLE usage_events ADD CONSTRAINT usage_events_idempotency_key_key UNIQUE (idempotency_key, bucket_start)`);
+  // pg_get_indexdef names a partitioned table's index ON ONLY the parent, which would leave the partitions without one.
+  for (const index of secondary) await ds.query(index.definition.replace(' ON ONLY ', ' ON '));
   const runner = ds.createQueryRunner();
   try { await rebuildRollups(runner); } finally { await runner.release(); }
   await ds.query(`VACUUM ANALYZE usage_events`);

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { UsageBucket } from '../contracts/usage';
+import { ensureUsagePartitions } from '../src/db/usage-partitions';
 import { defaultEngine, toDecimalString } from '../src/emissions';
 import { FactorSetRepository } from '../src/services/telemetry/factor-sets';
 import { IngestService, type IngestTarget } from '../src/services/telemetry/ingest.service';
@@ -112,6 +113,8 @@ async function main() {
   console.log(`bench/ingest: ${CONNECTIONS} connections × ${MODELS.length} models × ${HOURS} hours = ${fmt(total)} events, pages of ${BATCH}, ${LANES} lane(s)`);
   await withScratchDatabase('ingest', async (ds) => {
     const all = await createTargets(ds);
+    // The benchmark's hours have their month's partitions, as the worker keeps them for the current months.
+    await ensureUsagePartitions(ds, { from: new Date(Date.UTC(2026, 0, 1)), to: new Date(Date.UTC(2026, 0, 1) + HOURS * 3_600_000) });
     const warmUp = all.pop()!;
     const targets = all;
     process.stdout.write('COPY baseline… ');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { fmt } from './bench-db';
 import { rebuildCoarseRollups } from '../migrations/rebuild-rollups';
+import { ensureUsagePartitions } from '../src/db/usage-partitions';
 
 /** The benchmarks' year: 2025, every hour. */
 export const YEAR = { from: '2025-01-01', to: '2026-01-01' } as const;
@@ -30,6 +31,8 @@ export async function loadYearOfEvents(ds: DataSource, shape: { connections: num
       [id, org.id, projects[i % 3], provider, `c${i}`, `connection:${id}`]);
     connections.push({ id, project: projects[i % 3], provider });
   }
+  // The year's months have their partitions, as a deployment running through that year would have made them.
+  await ensureUsagePartitions(ds, { from: new Date(`${FROM}T00:00:00Z`), to: new Date(`${YEAR.to}T00:00:00Z`) });
   // A bulk load, as a one-off import would do it: secondary indexes (whatever the migrations made) are rebuilt once at the end.
   const secondary: Array<{ name: string; definition: string }> = await ds.query(
     `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i
@@ -59,8 +62,9 @@ export async function loadYearOfEvents(ds: DataSource, shape: { connections: num
     }
   }
   process.stdout.write('\nrebuilding indexes and rollups… ');
-  await ds.query(`ALTER TABLE usage_events ADD CONSTRAINT usage_events_idempotency_key_key UNIQUE (idempotency_key)`);
-  for (const index of secondary) await ds.query(index.definition);
+  await ds.query(`ALTER TABLE usage_events ADD CONSTRAINT usage_events_idempotency_key_key UNIQUE (idempotency_key, bucket_start)`);
+  // pg_get_indexdef names a partitioned table's index ON ONLY the parent, which would leave the partitions without one.
+  for (const index of secondary) await ds.query(index.definition.replace(' ON ONLY ', ' ON '));
   await ds.query(
     `INSERT INTO usage_rollups (org_id, project_id, connection_id, provider, model, day, factor_version, requests, input_uncached, input_cache_write,
        input_cache_read, output_tokens, reasoning_tokens, event_count, energy_wh_central, energy_wh_low, energy_wh_high, co2e_g_central, co2e_g_low, co2e_g_high)

@@ -17,6 +17,7 @@ import { ReceiptIssuing1764000000030 } from './1764000000030-receipt-issuing';
 import { ReceiptPdfStatus1764000000040 } from './1764000000040-receipt-pdf-status';
 import { AuditPackVersions1764000000050 } from './1764000000050-audit-pack-versions';
 import { MonthlyRollups1764000000060 } from './1764000000060-monthly-rollups';
+import { PartitionUsageEvents1764000000070 } from './1764000000070-partition-usage-events';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   ReceiptPdfStatus1764000000040,
   AuditPackVersions1764000000050,
   MonthlyRollups1764000000060,
+  PartitionUsageEvents1764000000070,
 ];

@@ -6,6 +6,7 @@ import { loadConfig, type Config } from './config';
 import { createConnectors } from './connectors';
 import { limitPerProvider } from './connectors/provider-limit';
 import { createDataSource } from './db/data-source';
+import { ensureUsagePartitions, usagePartitionWindow } from './db/usage-partitions';
 import { createSecretStore, ProviderKeyStore } from './integrations/secrets';
 import { ensureAuditPacksSchedule, ensureConnectionRepairSchedule, ensureReconciliationSchedule } from './integrations/schedules';
 import { createTemporal } from './integrations/temporal';
@@ -94,6 +95,12 @@ export async function createWorkerRuntime(config: Config, options: WorkerRuntime
     await signingKeys.activeKey('receipt').then(
       (key) => logger.info({ keyId: key.keyId }, 'receipt signing key ready'),
       (err: unknown) => logger.warn({ err }, 'receipt signing key not ready at start; it is created on first use'),
+    );
+    // Months ahead get their partitions before their usage arrives; the daily reconciliation does it again. If this
+    // fails, rows still land (the DEFAULT partition) and move to their month when it is created.
+    await ensureUsagePartitions(dataSource, usagePartitionWindow(new Date())).then(
+      (created) => { if (created.length) logger.info({ created }, 'usage_events partitions created'); },
+      (err: unknown) => logger.warn({ err }, 'could not create usage_events partitions at start; the daily reconciliation tries again'),
     );
     if (options.ensureSchedules ?? true) {
       await ensureReconciliationSchedule(temporal.client, config.temporal.taskQueue);

@@ -8,6 +8,8 @@ import { EmissionColumns } from './emission-columns';
 @Entity({ name: 'event_emissions' })
 export class EventEmissionEntity extends EmissionColumns {
   @PrimaryColumn({ name: 'event_id', type: 'bigint' }) eventId: string;
+  /** The event's bucket start: usage_events is partitioned on it, so the foreign key is (bucket_start, event_id). */
+  @PrimaryColumn({ name: 'bucket_start', type: 'timestamptz' }) bucketStart: Date;
   @PrimaryColumn({ name: 'factor_version', type: 'text' }) factorVersion: string;
   @Column({ type: 'text' }) tier: string;
   @Column({ name: 'matched_rule', type: 'text' }) matchedRule: string;

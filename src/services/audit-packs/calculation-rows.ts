@@ -19,14 +19,14 @@ const COLUMNS = (t: string) => `${t}.connection_id AS "connectionId", ${t}.proje
  */
 const CALCULATION_ROWS = `
   WITH rec AS (SELECT serial, receipt_key FROM (${MONTH_RECEIPTS}) r WHERE receipt_key IS NOT NULL),
-       signed AS (SELECT s.event_id, s.revision, array_agg(rec.serial ORDER BY rec.serial) AS signed_by
-                    FROM rec JOIN receipt_snapshot_events s ON s.receipt_key = rec.receipt_key GROUP BY s.event_id, s.revision),
+       signed AS (SELECT s.event_id, s.revision, s.bucket_start, array_agg(rec.serial ORDER BY rec.serial) AS signed_by
+                    FROM rec JOIN receipt_snapshot_events s ON s.receipt_key = rec.receipt_key GROUP BY s.event_id, s.revision, s.bucket_start),
        needed AS (
          SELECT e.id AS "eventId", e.revision, true AS "isCurrent", ${COLUMNS('e')}
            FROM usage_events e WHERE e.org_id = $1 AND e.bucket_start >= $2 AND e.bucket_start < $3
          UNION ALL
          SELECT e.id, e.revision, true, ${COLUMNS('e')}
-           FROM signed s JOIN usage_events e ON e.id = s.event_id AND e.revision = s.revision
+           FROM signed s JOIN usage_events e ON e.bucket_start = s.bucket_start AND e.id = s.event_id AND e.revision = s.revision
           WHERE e.org_id = $1 AND NOT (e.bucket_start >= $2 AND e.bucket_start < $3)
          UNION ALL
          SELECT v.event_id, v.revision, false, ${COLUMNS('v')}

@@ -78,10 +78,11 @@ const byLine = (a: SumRow, b: SumRow) => {
  */
 export async function takeEventSnapshot(tx: EntityManager, receiptKey: string, orgId: string, range: DayRange): Promise<boolean> {
   const rows: unknown[] = await tx.query(
-    `WITH ev AS (SELECT id, revision FROM usage_events WHERE ${IN_RANGE}),
+    `WITH ev AS (SELECT bucket_start, id, revision FROM usage_events WHERE ${IN_RANGE}),
           h AS (INSERT INTO receipt_snapshots (receipt_key, org_id, events) SELECT $4, $1, (SELECT count(*) FROM ev)
                 ON CONFLICT (receipt_key) DO NOTHING RETURNING receipt_key)
-     INSERT INTO receipt_snapshot_events (receipt_key, event_id, revision) SELECT h.receipt_key, ev.id, ev.revision FROM h CROSS JOIN ev
+     INSERT INTO receipt_snapshot_events (receipt_key, event_id, revision, bucket_start)
+       SELECT h.receipt_key, ev.id, ev.revision, ev.bucket_start FROM h CROSS JOIN ev
      RETURNING event_id`,
     [orgId, range.from, range.to, receiptKey],
   );
@@ -105,13 +106,13 @@ export async function snapshotEntries(db: EntityManager, receiptKey: string): Pr
 
 /**
  * The figures of a snapshot, each event read at the revision the snapshot names: the live row when it still has
- * that revision, otherwise the archived one. Every event must resolve, or the figures would be silently short.
+ * that revision (by primary key, (bucket_start, id)), otherwise the archived one. Every event must resolve, or the figures would be silently short.
  */
 export async function snapshotFigures(db: EntityManager, receiptKey: string): Promise<ComputedFigures> {
   const rows: SumRow[] = await db.query(
-    `WITH s AS (SELECT event_id, revision FROM receipt_snapshot_events WHERE receipt_key = $1),
+    `WITH s AS (SELECT bucket_start, event_id, revision FROM receipt_snapshot_events WHERE receipt_key = $1),
           r AS (SELECT e.provider, e.model, e.factor_version, ${FIGURE_COLUMNS.split(',').map((c) => `e.${c.trim()}`).join(', ')}
-                  FROM s JOIN usage_events e ON e.id = s.event_id AND e.revision = s.revision
+                  FROM s JOIN usage_events e ON e.bucket_start = s.bucket_start AND e.id = s.event_id AND e.revision = s.revision
                 UNION ALL
                 SELECT v.provider, v.model, v.factor_version, ${FIGURE_COLUMNS.split(',').map((c) => `v.${c.trim()}`).join(', ')}
                   FROM s JOIN usage_event_revisions v ON v.event_id = s.event_id AND v.revision = s.revision)

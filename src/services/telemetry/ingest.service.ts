@@ -25,6 +25,17 @@ interface Row {
   existing?: StoredEvent; tier?: string; rule?: string; emissions?: string[];
 }
 
+/** The primary key of a usage event (usage_events is partitioned by month of bucket_start). */
+export interface EventKey { id: string; bucketStart: string }
+/**
+ * Events by id ($n) within the span of their bucket starts ($n+1, $n+2): an id names one event, so this matches
+ * exactly the listed events, and the span prunes the monthly partitions. A span, not `bucket_start = ANY(...)`:
+ * two ANY lists on one index are probed as their cross product (ids × distinct starts).
+ */
+const BY_KEY = (n: number) => `id = ANY($${n}::bigint[]) AND bucket_start BETWEEN $${n + 1}::timestamptz AND $${n + 2}::timestamptz`;
+const spanOf = (starts: string[]) => { const sorted = [...starts].sort(); return [sorted[0], sorted[sorted.length - 1]]; };
+const keyParams = (events: EventKey[]) => [events.map((e) => e.id), ...spanOf(events.map((e) => e.bucketStart))];
+
 const tokensOf = (b: UsageBucket) => [b.inputUncached, b.inputCacheWrite, b.inputCacheRead, b.outputTokens, b.reasoningTokens];
 const extrasOf = (b: UsageBucket) => [b.requests ?? null, b.webSearchRequests ?? null, b.inputAudioTokens ?? null, b.outputAudioTokens ?? null];
 const isUnchanged = (r: Row) => !!r.existing && r.existing.bucketEndMs === r.bucket.bucketEnd.getTime()
@@ -46,16 +57,16 @@ const isUnchanged = (r: Row) => !!r.existing && r.existing.bucketEndMs === r.buc
  * Copies the stored revision of each event into the append-only `usage_event_revisions` before the row changes or
  * goes: a receipt names the (event, revision) pairs it signed and must stay recomputable from them.
  */
-export async function archiveRevisions(tx: EntityManager, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
+export async function archiveRevisions(tx: EntityManager, events: EventKey[]): Promise<void> {
+  if (events.length === 0) return;
   await tx.query(
     `INSERT INTO usage_event_revisions (event_id, revision, org_id, connection_id, project_id, provider, model, bucket_start, bucket_end, grouping,
        ${TOKEN_COLUMNS.join(', ')}, requests, factor_version, tier, matched_rule, ${EMISSION_COLUMNS.join(', ')})
      SELECT id, revision, org_id, connection_id, project_id, provider, model, bucket_start, bucket_end, grouping,
        ${TOKEN_COLUMNS.join(', ')}, requests, factor_version, tier, matched_rule, ${EMISSION_COLUMNS.join(', ')}
-       FROM usage_events WHERE id = ANY($1::bigint[])
+       FROM usage_events WHERE ${BY_KEY(1)}
      ON CONFLICT (event_id, revision) DO NOTHING`,
-    [ids],
+    keyParams(events),
   );
 }
 
@@ -99,14 +110,14 @@ export class IngestService {
       for (const old of superseded) subtract(old);
 
       if (superseded.length) {
-        await archiveRevisions(tx, superseded.map((o) => o.id));
-        await tx.query(`DELETE FROM usage_events WHERE id = ANY($1::bigint[])`, [superseded.map((o) => o.id)]);
+        await archiveRevisions(tx, superseded);
+        await tx.query(`DELETE FROM usage_events WHERE ${BY_KEY(1)}`, keyParams(superseded));
       }
       if (fresh.length) await this.insertEvents(tx, target, engine.version, fetchedAt, fresh);
       if (changed.length) await this.updateEvents(tx, engine.version, fetchedAt, changed);
       // Unchanged rows still record this later reading, so an older one arriving afterwards cannot win.
       if (unchanged.length) {
-        await tx.query(`UPDATE usage_events SET fetched_at = $1 WHERE id = ANY($2::bigint[]) AND fetched_at < $1`, [fetchedAt, unchanged.map((r) => r.existing!.id)]);
+        await tx.query(`UPDATE usage_events SET fetched_at = $1 WHERE ${BY_KEY(2)} AND fetched_at < $1`, [fetchedAt, ...keyParams(unchanged.map((r) => r.existing!))]);
       }
       await applyRollupDeltas(tx, rollups.rows());
       return result;
@@ -123,7 +134,8 @@ export class IngestService {
 
   private async attachExisting(tx: EntityManager, rows: Row[]): Promise<void> {
     const found: Array<Record<string, string | Date | null>> = await tx.query(
-      `SELECT ${STORED_EVENT_COLUMNS} FROM usage_events WHERE idempotency_key = ANY($1::bytea[])`, [rows.map((r) => r.key)]);
+      `SELECT ${STORED_EVENT_COLUMNS} FROM usage_events WHERE idempotency_key = ANY($1::bytea[]) AND bucket_start BETWEEN $2 AND $3`,
+      [rows.map((r) => r.key), ...spanOf(rows.map((r) => r.bucket.bucketStart.toISOString()))]);
     const byHex = new Map(rows.map((r) => [r.hex, r]));
     for (const f of found) byHex.get(f.key as string)!.existing = toStoredEvent(f);
   }
@@ -148,19 +160,20 @@ export class IngestService {
   /** Corrections: new counts, end and emissions, revision + 1; emissions under other versions are now stale. */
   private async updateEvents(tx: EntityManager, version: string, fetchedAt: Date, rows: Row[]): Promise<void> {
     const col = <T>(f: (r: Row) => T) => rows.map(f);
-    const ids = col((r) => r.existing!.id);
+    const events = col((r) => r.existing!);
     const setColumns = [...TOKEN_COLUMNS, ...EXTRA_COLUMNS, 'bucket_end', 'tier', 'matched_rule', ...EMISSION_COLUMNS];
-    await archiveRevisions(tx, ids);
+    await archiveRevisions(tx, events);
     await tx.query(
       `UPDATE usage_events e SET ${setColumns.map((c) => `${c} = u.${c}`).join(', ')}, factor_version = $1, fetched_at = $2,
          revision = e.revision + 1, updated_at = now()
        FROM unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[],
          $12::bigint[], $13::timestamptz[], $14::text[], $15::text[], $16::numeric[], $17::numeric[], $18::numeric[], $19::numeric[], $20::numeric[], $21::numeric[])
          AS u(id, ${setColumns.join(', ')})
-       WHERE e.id = u.id`,
-      [version, fetchedAt, ids, ...TOKEN_COLUMNS.map((_, i) => col((r) => r.tokens[i])), ...EXTRA_COLUMNS.map((_, i) => col((r) => r.extras[i])),
-        col((r) => r.bucket.bucketEnd.toISOString()), col((r) => r.tier), col((r) => r.rule), ...EMISSION_COLUMNS.map((_, i) => col((r) => r.emissions![i]))],
+       WHERE e.id = u.id AND e.bucket_start BETWEEN $22::timestamptz AND $23::timestamptz`,
+      [version, fetchedAt, events.map((e) => e.id), ...TOKEN_COLUMNS.map((_, i) => col((r) => r.tokens[i])), ...EXTRA_COLUMNS.map((_, i) => col((r) => r.extras[i])),
+        col((r) => r.bucket.bucketEnd.toISOString()), col((r) => r.tier), col((r) => r.rule), ...EMISSION_COLUMNS.map((_, i) => col((r) => r.emissions![i])),
+        ...keyParams(events).slice(1)],
     );
-    await tx.query(`DELETE FROM event_emissions WHERE event_id = ANY($1::bigint[])`, [ids]);
+    await tx.query(`DELETE FROM event_emissions WHERE event_id = ANY($1::bigint[]) AND bucket_start BETWEEN $2 AND $3`, keyParams(events));
   }
 }

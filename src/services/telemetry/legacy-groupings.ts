@@ -22,11 +22,12 @@ export async function findSupersededLegacyRows(tx: EntityManager, target: Ingest
   }
   if (legacy.size === 0) return [];
   const tuples = [...legacy.values()];
+  // The starts again as a list: a join alone does not prune usage_events' monthly partitions, this does.
   const found: Array<Record<string, string | Date | null>> = await tx.query(
     `SELECT ${STORED_EVENT_COLUMNS} FROM usage_events e
      JOIN unnest($2::timestamptz[], $3::text[], $4::text[]) AS l(l_start, l_model, l_grouping)
        ON e.bucket_start = l.l_start AND e.model = l.l_model AND e.grouping = l.l_grouping
-     WHERE e.connection_id = $1`,
+     WHERE e.connection_id = $1 AND e.bucket_start = ANY($2::timestamptz[])`,
     [target.id, tuples.map((t) => t.start), tuples.map((t) => t.model), tuples.map((t) => t.grouping)],
   );
   return found.map(toStoredEvent);

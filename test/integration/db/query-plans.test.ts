@@ -4,6 +4,7 @@ import type { UsageBucket } from '../../../contracts/usage';
 import { rebuildCoarseRollups } from '../../../migrations/rebuild-rollups';
 import { createDataSource } from '../../../src/db/data-source';
 import { migrateUp } from '../../../src/db/migrations-runner';
+import { ensureUsagePartitions } from '../../../src/db/usage-partitions';
 import { ProjectService } from '../../../src/services/projects/project.service';
 import { FactorSetRepository } from '../../../src/services/telemetry/factor-sets';
 import { findSupersededLegacyRows } from '../../../src/services/telemetry/legacy-groupings';
@@ -59,7 +60,9 @@ async function seed(): Promise<Seeded> {
     }
     orgs.push({ orgId: o.id, defaultProjectId: d.id, otherProjectId: p.id, connections });
   }
-  // Hourly events for every connection and model (5 per provider); daily rollups over two years.
+  // Hourly events for every connection and model (5 per provider), in the partitions of January and February 2025
+  // (the worker creates the months it polls); daily rollups over two years.
+  await ensureUsagePartitions(ds, { from: new Date('2025-01-01T00:00:00Z'), to: new Date('2025-02-01T00:00:00Z') });
   await ds.query(
     `INSERT INTO usage_events (org_id, connection_id, project_id, provider, model, bucket_start, bucket_end, input_uncached, output_tokens, requests,
        idempotency_key, factor_version, tier, matched_rule, energy_wh_central, energy_wh_low, energy_wh_high, co2e_g_central, co2e_g_low, co2e_g_high)
@@ -131,6 +134,37 @@ function expectIndex(plans: string[][], table: string, index: string) {
   }
 }
 
+interface PartitionIndex { index: string; partition: string; parent: string }
+/** Every index of a usage_events partition, with its partition and the parent's partitioned index it belongs to. */
+const partitionIndexes = (): Promise<PartitionIndex[]> => ds.query(`
+  SELECT c.relname AS index, t.relname AS partition, p.relname AS parent
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+    JOIN pg_index x ON x.indexrelid = c.oid JOIN pg_class t ON t.oid = x.indrelid
+   WHERE t.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'usage_events'::regclass)`);
+const populatedPartitions = async (): Promise<string[]> =>
+  (await ds.query(`SELECT DISTINCT tableoid::regclass::text AS part FROM usage_events ORDER BY 1`)).map((r: { part: string }) => r.part);
+
+/**
+ * usage_events is partitioned by month: a plan scans each partition by that partition's copy of `index` (never a
+ * sequential scan of a partition holding rows), and, for a time range, only the partitions of the range (pruning).
+ */
+async function expectPartitionIndex(plans: string[][], index: string, partitions?: string[]) {
+  const children = await partitionIndexes();
+  const populated = await populatedPartitions();
+  for (const scans of plans) {
+    expect(scans.filter((s) => s.startsWith('Seq Scan') && (s === 'Seq Scan usage_events' || populated.some((p) => s === `Seq Scan ${p}`)))).toEqual([]);
+    const used = scans.map((s) => children.find((c) => s.endsWith(` ${c.index}`))).filter((c): c is PartitionIndex => !!c);
+    expect(used.length).toBeGreaterThan(0);
+    const scanned = [...new Set(used.map((c) => c.partition))].sort();
+    // Each partition read by its copy of `index` (a bitmap may AND another index in, as on an unpartitioned table).
+    expect(scanned.filter((p) => !used.some((c) => c.partition === p && c.parent === index))).toEqual([]);
+    if (partitions) expect(scanned).toEqual(partitions);
+    else expect(scanned).toEqual(expect.arrayContaining(populated));
+  }
+}
+/** The partitions of RANGE (2025-01-10 to 2025-02-09). */
+const RANGE_PARTITIONS = ['usage_events_p2025_01', 'usage_events_p2025_02'];
+
 describe('filter queries on usage_events use their index', () => {
   const cases: Array<[string, () => Partial<ResolvedFilters>, string]> = [
     ['no filter', () => ({}), 'usage_events_org_time_idx'],
@@ -145,18 +179,18 @@ describe('filter queries on usage_events use their index', () => {
   ];
 
   it.each(cases)('events page, %s', async (label, extra, index) => {
-    expectIndex(await plansOf(`events (${label})`, /FROM usage_events/, () => telemetry().events(filters(extra()), 100)), 'usage_events', index);
+    await expectPartitionIndex(await plansOf(`events (${label})`, /FROM usage_events/, () => telemetry().events(filters(extra()), 100)), index, RANGE_PARTITIONS);
   });
 
   it.each(cases)('events next page (keyset cursor), %s', async (label, extra, index) => {
     const first = await telemetry().events(filters(extra()), 100);
     expect(first.nextCursor).not.toBeNull();
-    expectIndex(await plansOf(`events page 2 (${label})`, /FROM usage_events/, () => telemetry().events(filters(extra()), 100, first.nextCursor!)), 'usage_events', index);
+    await expectPartitionIndex(await plansOf(`events page 2 (${label})`, /FROM usage_events/, () => telemetry().events(filters(extra()), 100, first.nextCursor!)), index, RANGE_PARTITIONS);
   });
 
   it.each(cases)('export page, %s', async (label, extra, index) => {
     const walk = async () => { for await (const page of telemetry().eachEventPage(filters(extra()))) { expect(page.length).toBeGreaterThan(0); return; } };
-    expectIndex(await plansOf(`export (${label})`, /FROM usage_events/, walk), 'usage_events', index);
+    await expectPartitionIndex(await plansOf(`export (${label})`, /FROM usage_events/, walk), index, RANGE_PARTITIONS);
   });
 
   it('the legacy OpenRouter lookup uses the connection index', async () => {
@@ -164,7 +198,7 @@ describe('filter queries on usage_events use their index', () => {
     const fresh = [{ provider: 'openrouter', model: 'openrouter-model-0', bucketStart: new Date('2025-01-20T00:00:00Z'), bucketEnd: new Date('2025-01-21T00:00:00Z'),
       grouping: 'provider_name=Acme' }] as UsageBucket[];
     const plans = await plansOf('legacy groupings', /FROM usage_events/, () => findSupersededLegacyRows(ds.manager, { ...c, orgId: org.orgId }, fresh));
-    expectIndex(plans, 'usage_events', 'usage_events_connection_time_idx');
+    await expectPartitionIndex(plans, 'usage_events_connection_time_idx', ['usage_events_p2025_01']);
   });
 });
 
@@ -195,8 +229,9 @@ describe('filtered dashboard reads of the rollups use their index', () => {
     const projects = new ProjectService(ds);
     await expect(projects.delete(org.orgId, moved.id)).rejects.toMatchObject({ code: 'CONFLICT' });
     const plans = await plansOf('project delete usage check', /FROM usage_events/, () => projects.delete(org.orgId, moved.id));
-    expectIndex(plans, 'usage_events', 'usage_events_project_time_idx');
-    expectIndex(plans, 'usage_rollups', 'usage_rollups_project_day_idx');
+    // No time range here: every partition holding rows is read, each by its project index.
+    await expectPartitionIndex(plans.filter((p) => p.some((s) => s.includes(' usage_events'))), 'usage_events_project_time_idx');
+    expectIndex(plans.filter((p) => p.some((s) => s.includes(' usage_rollups'))), 'usage_rollups', 'usage_rollups_project_day_idx');
   });
 });
 

@@ -105,8 +105,8 @@ describe('migration ExactEmissions1764000000005', () => {
       const sideBySide = events.filter((e) => e.version === '1.0').slice(0, 25);
       for (const e of sideBySide) {
         const { tier, matchedRule } = engines['0.9'].classify(e.model);
-        await ds.query(`INSERT INTO event_emissions (event_id, factor_version, tier, matched_rule, ${FIGURES.join(', ')})
-          VALUES ($1, '0.9', $2, $3, ${FIGURES.map((_, i) => `$${i + 4}`).join(', ')})`, [e.id, tier, matchedRule, ...floatFigures(v09, tier, e.provider, e.tokens)]);
+        await ds.query(`INSERT INTO event_emissions (event_id, bucket_start, factor_version, tier, matched_rule, ${FIGURES.join(', ')})
+          VALUES ($1, (SELECT bucket_start FROM usage_events WHERE id = $1), '0.9', $2, $3, ${FIGURES.map((_, i) => `$${i + 4}`).join(', ')})`, [e.id, tier, matchedRule, ...floatFigures(v09, tier, e.provider, e.tokens)]);
       }
       const runner = ds.createQueryRunner();
       await rebuildRollups(runner); // the rollups as ingestion kept them: sums of the float figures
