@@ -140,6 +140,7 @@ export async function measurePhase(p: PhaseProbe, label: string, options: { wait
       + sumOf(t, 'service_requests', { ...ns, operation: 'RespondActivityTaskFailed', service_name: 'frontend' }),
     heartbeats: sumOf(t, 'service_requests', { ...ns, operation: 'RecordActivityTaskHeartbeat', service_name: 'frontend' }),
     actions: byLabel(t, 'action', 'action_type', ns),
+    persistence: byLabel(t, 'persistence_requests', 'operation', ns),
     usage, workerThreads: [...threads.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5),
     api,
   };

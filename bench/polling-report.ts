@@ -25,6 +25,8 @@ export interface PhaseFigures {
   activityTasks: number;
   heartbeats: number;
   actions: Record<string, number>;
+  /** Temporal persistence calls by operation: what a history shard serializes. */
+  persistence: Record<string, number>;
   usage: SamplerReport;
   workerThreads: Array<[string, number]>;
   api?: { latencies: number[]; errors: number };
@@ -81,10 +83,15 @@ export function printPhase(f: PhaseFigures, total: number, options: { signalsAre
   out(`rows: ${fmt(f.rows.inserted)} inserted, ${fmt(f.rows.revised)} revised (worker counters: ${list(f.ingested)})`);
   out(`Temporal: ${fmt(f.workflowTasks)} workflow tasks (${perSecond(f.workflowTasks, s)}/s, ${fmt(f.workflowTasksFailed)} failed), ${fmt(f.activityTasks)} activity tasks (${perSecond(f.activityTasks, s)}/s), ${fmt(f.heartbeats)} heartbeats`);
   out(`Temporal actions: ${fmt(actions)} = ${(actions / total).toFixed(2)} per connection (${list(f.actions)})`);
+  const writes = ['CreateWorkflowExecution', 'UpdateWorkflowExecution', 'CreateTasks', 'AppendHistoryNodes', 'ConflictResolveWorkflowExecution']
+    .reduce((sum, op) => sum + (f.persistence[op] ?? 0), 0);
+  out(`Temporal persistence: ${(writes / total).toFixed(2)} writes per connection (${list(Object.fromEntries(Object.entries(f.persistence).filter(([, v]) => v >= total / 10)))})`);
   if (options.signalsAreBench) {
+    // Per poll, not per connection: pollers whose hourly slot fell inside the phase polled a second time.
     const signals = f.actions.grpc_SignalWorkflowExecution ?? 0;
-    const hourly = (actions - signals) / total;
-    out(`actions per connection-hour (the hourly timer instead of the bench's signal): ${hourly.toFixed(2)}; per connection-month (730 h): ${fmt(hourly * HOURS_PER_MONTH)}`);
+    const polls = Object.values(f.polls).reduce((a, b) => a + b, 0);
+    const hourly = (actions - signals) / Math.max(1, polls);
+    out(`actions per connection-hour (per poll, the hourly timer instead of the bench's signal): ${hourly.toFixed(2)}; per connection-month (730 h): ${fmt(hourly * HOURS_PER_MONTH)}`);
   }
   const g = f.usage.groups;
   out(`CPU, average cores over ${f.usage.seconds.toFixed(0)} s: ${Object.entries(g).map(([k, v]) => `${k} ${v.cores.toFixed(2)}`).join(', ')}; machine busy ${f.usage.machineBusyCores.toFixed(2)} of ${f.usage.machineCores}`);

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client as PgClient } from 'pg';
 import { findFreePort } from '../src/dev/processes';
 import { findTemporalBinary } from '../src/dev/temporal-binary';
 import { startTemporalDevServer, type TemporalDevServer } from '../src/dev/temporal-dev-server';
@@ -65,4 +66,34 @@ export async function startBenchTemporal(): Promise<TemporalDevServer & { metric
 export function benchSecretsDir(): { dir: string; remove(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'carbonplan-bench-polling-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** On SIGINT/SIGTERM runs the clean-ups, last added first, then exits with 130 (the finally blocks never run then). */
+export function onInterrupt(first: () => Promise<void>): { add(fn: () => Promise<void>): void; dispose(): void } {
+  const cleanups = [first];
+  const handler = () => {
+    void (async () => {
+      console.log('\ninterrupted: cleaning up');
+      for (const fn of [...cleanups].reverse()) await fn().catch((err: unknown) => console.error(err));
+      process.exit(130);
+    })();
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return {
+    add: (fn) => { cleanups.push(fn); },
+    dispose: () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); },
+  };
+}
+
+/** Drops the scratch database at `url` from the admin database bench-db.ts uses (BENCH_DATABASE_URL). */
+export async function dropDatabase(url: string): Promise<void> {
+  const admin = new PgClient({ connectionString: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  try {
+    const name = new URL(url).pathname.slice(1);
+    if (/^carbonplan_bench_\w+$/.test(name)) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }
