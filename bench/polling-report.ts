@@ -112,9 +112,14 @@ export async function printStorage(ds: DataSource, client: Client, workflowIds: 
     `SELECT relname AS name FROM pg_class WHERE relkind IN ('r', 'p') AND NOT relispartition AND relnamespace = 'public'::regnamespace
        AND (relname LIKE 'usage%' OR relname IN ('event_emissions', 'provider_connections')) ORDER BY relname`);
   for (const { name } of tables) {
-    const [row] = await ds.query(`SELECT (SELECT count(*) FROM ${name})::bigint AS rows, coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('${name}'::regclass)), pg_total_relation_size('${name}'::regclass))::bigint AS bytes`);
+    // Summed over the partition tree (a partitioned parent holds nothing itself); a plain table has no tree but itself.
+    const [row] = await ds.query(
+      `SELECT (SELECT count(*) FROM ${name})::bigint AS rows, sum(pg_table_size(relid))::bigint AS heap, sum(pg_indexes_size(relid))::bigint AS indexes
+       FROM (SELECT relid FROM pg_partition_tree('${name}'::regclass) UNION SELECT '${name}'::regclass) AS tree`);
     const rows = Number(row.rows);
-    console.log(`  ${name.padEnd(28)} ${fmt(rows).padStart(12)} rows ${fmt(Number(row.bytes) / MiB).padStart(7)} MiB   ${rows ? fmt(Number(row.bytes) / rows) : '-'} bytes per row (indexes and TOAST included)`);
+    const bytes = Number(row.heap) + Number(row.indexes);
+    const perRow = (n: number) => (rows ? fmt(n / rows) : '-');
+    console.log(`  ${name.padEnd(28)} ${fmt(rows).padStart(12)} rows ${fmt(bytes / MiB).padStart(7)} MiB   ${perRow(bytes).padStart(6)} bytes per row (table ${perRow(Number(row.heap))}, indexes ${perRow(Number(row.indexes))})`);
   }
   let events = 0;
   let bytes = 0;
