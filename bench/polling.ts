@@ -14,6 +14,8 @@
 //
 // Usage: npm run bench:polling [-- --connections 1000 --max-per-org 50 --provider-latency-ms 0 --timeout-minutes 30
 //        --no-reconcile --worker-logs]. Worker settings (PROVIDER_CONCURRENCY, DATABASE_POOL_SIZE, ...) pass through.
+//        npm run bench:polling -- --replay: only the worker CPU to replay a poller's history of 1 hour to 2 weeks
+//        (bench/polling-replay.ts: what every hourly wake costs a worker that does not hold the poller in its cache).
 import { ConnectionWorkflows } from '../src/services/connections/connection-workflows';
 import { loadConfig } from '../src/config';
 import { createTemporal } from '../src/integrations/temporal';
@@ -26,6 +28,7 @@ import { createFleet, withConcurrency } from './polling-fleet';
 import { measurePhase, type PhaseProbe } from './polling-phase';
 import { printPhase, printStorage, type PhaseFigures } from './polling-report';
 import { benchSecretsDir, dropDatabase, forkReady, onInterrupt, startBenchTemporal, startFakesProcess } from './polling-stack';
+import { measureReplayCost } from './polling-replay';
 import { startPoller } from './polling-start';
 import { loadAverage } from './proc-sampler';
 
@@ -40,6 +43,7 @@ const LATENCY_MS = arg('provider-latency-ms', 0);
 const TIMEOUT_MS = arg('timeout-minutes', 30) * 60_000;
 
 async function main() {
+  if (flag('replay')) return measureReplayCost([1, 24, 168, 336]);
   console.log(`bench/polling: ${fmt(CONNECTIONS)} connections, 1-${MAX_PER_ORG} per organization, provider latency ${LATENCY_MS} ms; load average ${loadAverage()}`);
   const secrets = benchSecretsDir();
   const temporalServer = await startBenchTemporal();
