@@ -1,5 +1,4 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { decodeCursor, toPage } from '../pagination';
 
 /** One stored version of an organization's monthly audit pack. */
 export interface AuditPackRecord {
@@ -30,7 +29,6 @@ interface Row {
 
 const COLUMNS = `id, org_id, to_char(month, 'YYYY-MM') AS month, version, object_key, manifest_sha256, bytes::text AS bytes,
   inputs_sha256, events::text AS events, receipts, created_at`;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const toRecord = (r: Row): AuditPackRecord => ({
   id: r.id, orgId: r.org_id, month: r.month, version: r.version, objectKey: r.object_key, manifestSha256: r.manifest_sha256,
@@ -39,29 +37,9 @@ const toRecord = (r: Row): AuditPackRecord => ({
 
 const firstDay = (month: string) => `${month}-01`;
 
-/** Reading and recording audit packs; every read is scoped to the organization (another org's id is simply not found). */
+/** What the builder reads and records; the API lists and opens packs through AuditPackQueryService. */
 export class AuditPackRepository {
   constructor(private readonly dataSource: DataSource) {}
-
-  /** The organization's packs, newest first (every version of every month), in keyset pages. */
-  async list(orgId: string, page: { limit: number; cursor?: string; month?: string }): Promise<{ data: AuditPackRecord[]; nextCursor: string | null }> {
-    const after = decodeCursor(page.cursor);
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM audit_packs WHERE org_id = $1
-         AND ($2::date IS NULL OR month = $2::date)
-         AND ($3::timestamptz IS NULL OR (date_trunc('milliseconds', created_at), id) < ($3::timestamptz, $4::uuid))
-       ORDER BY date_trunc('milliseconds', created_at) DESC, id DESC LIMIT $5`,
-      [orgId, page.month ? firstDay(page.month) : null, after?.createdAt ?? null, after?.id ?? null, page.limit + 1],
-    );
-    return toPage(rows.map(toRecord), page.limit, (r) => r);
-  }
-
-  /** One pack of the organization, or null (unknown id, malformed id, or another organization's pack). */
-  async get(orgId: string, id: string): Promise<AuditPackRecord | null> {
-    if (!UUID.test(id)) return null;
-    const [row]: Row[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM audit_packs WHERE id = $1 AND org_id = $2`, [id, orgId]);
-    return row ? toRecord(row) : null;
-  }
 
   /** The newest version of the organization's month, or null when none was built. */
   async latest(orgId: string, month: string, db: Pick<EntityManager, 'query'> = this.dataSource.manager): Promise<AuditPackRecord | null> {

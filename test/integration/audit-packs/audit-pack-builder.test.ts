@@ -8,6 +8,7 @@ import { verifyStrict } from '../../../src/receipts/ed25519';
 import type { AuditPackRecord } from '../../../src/services/audit-packs/audit-pack.repository';
 import { bucket } from '../../factories/usage';
 import { pdfText, recalculate, startPackHarness, unzip, type PackHarness, type Unzipped } from './pack-harness';
+import { AuditPackQueryService } from '../../../src/services/audit-pack-api/audit-pack-query.service';
 
 let h: PackHarness;
 beforeAll(async () => { h = await startPackHarness('carbonplan_audit_packs'); }, 120_000);
@@ -124,14 +125,18 @@ describe('audit pack of a month with usage across providers, an unmatched model 
     expect(second.pack).toMatchObject({ version: 2, events: 6, objectKey: `audit-packs/${tenant.orgId}/2026-03/v2.zip` });
     expect(second.pack.inputsSha256).not.toBe(first.inputsSha256);
     expect(await h.localStorage.exists(first.objectKey)).toBe(true);
-    const listed = await h.builder().packs.list(tenant.orgId, { limit: 10 });
-    expect(listed.data.map((p) => p.version)).toEqual([2, 1]);
-    const page1 = await h.builder().packs.list(tenant.orgId, { limit: 1 });
-    const page2 = await h.builder().packs.list(tenant.orgId, { limit: 1, cursor: page1.nextCursor! });
+    // Listed the way the API lists them: every version, newest first, in keyset pages; scoped to the organization.
+    const packs = new AuditPackQueryService({ dataSource: h.ds, storage: h.localStorage });
+    const listed = await packs.list(tenant.orgId, { limit: 10 });
+    expect(listed.data.map((p) => [p.id, p.version])).toEqual([[second.pack.id, 2], [first.id, 1]]);
+    const page1 = await packs.list(tenant.orgId, { limit: 1 });
+    const page2 = await packs.list(tenant.orgId, { limit: 1, cursor: page1.nextCursor! });
     expect([page1.data[0].version, page2.data[0].version, page2.nextCursor]).toEqual([2, 1, null]);
     const other = await h.tenant('Other Org');
-    expect(await h.builder().packs.get(other.orgId, first.id)).toBeNull();
-    expect(await h.builder().packs.get(tenant.orgId, first.id)).toEqual(first);
+    await expect(packs.open(other.orgId, first.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const opened = await packs.open(tenant.orgId, first.id);
+    if ('stream' in opened) opened.stream.destroy();
+    expect(opened).toMatchObject({ filename: 'carbonplan-audit-pack-2026-03-v1.zip' });
 
     const zip = await openPack(second.pack);
     await expectSound(second.pack, zip);
