@@ -2,22 +2,12 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Provider } from '../contracts/usage';
 import type { ProviderKeyStore } from '../src/integrations/secrets';
+import { seededRandom } from '../src/dev/seeded-random';
 import { BENCH_KEY_PREFIX } from './polling-usage';
 
 export interface FleetConnection { id: string; orgId: string; provider: Provider }
 export interface Fleet { organizations: number; connections: FleetConnection[]; largestOrgId: string; largestOrgSize: number }
 
-/** mulberry32: a seeded generator, so two runs with the same N build the same mix. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Organization sizes of 1 to `maxPerOrg` connections, most small and a few large (size = 1 + max·r³, mean about a
@@ -54,7 +44,8 @@ async function withConcurrency<T>(items: T[], lanes: number, run: (item: T) => P
  * window (48 h OpenAI, 24 h Anthropic, 3 days OpenRouter) as a steady-state hourly poll does, not a 30-day backfill.
  */
 export async function createFleet(ds: DataSource, keys: ProviderKeyStore, total: number, maxPerOrg: number): Promise<Fleet> {
-  const random = seeded(total);
+  // Seeded by N, so two runs with the same N build the same mix.
+  const random = seededRandom(total);
   const sizes = organizationSizes(total, maxPerOrg, random);
   const orgs: Array<{ id: string }> = await ds.query(
     `INSERT INTO organizations (clerk_org_id, name) SELECT 'org_bench_' || n, 'Bench org ' || n FROM generate_series(1, $1) AS n ORDER BY n RETURNING id`,

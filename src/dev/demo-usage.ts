@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Provider, TokenClass, UsageBucket } from '../../contracts/usage';
 import { serializeGrouping } from '../connectors/normalize';
+import { seededRandom } from './seeded-random';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
@@ -27,17 +28,6 @@ function hash32(text: string, h = 0x811c9dc5): number {
   return h >>> 0;
 }
 
-/** mulberry32, as in the test factories: reproducible uniform draws in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = imul(t ^ (t >>> 15), t | 1);
-    t ^= t + imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 
 /** A standard normal draw (Box–Muller). */

@@ -1,5 +1,7 @@
 import type { UsageBucket } from '../../contracts/usage';
 
+export { seededRandom } from '../../src/dev/seeded-random';
+
 /** A normalized hourly bucket with sensible defaults. */
 export function bucket(overrides: Partial<UsageBucket> & { hour?: string } = {}): UsageBucket {
   const start = new Date(overrides.hour ?? '2026-11-01T00:00:00Z');
@@ -11,14 +13,3 @@ export function bucket(overrides: Partial<UsageBucket> & { hour?: string } = {})
   };
 }
 
-/** A deterministic pseudo-random generator (mulberry32) so generated fixtures are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
